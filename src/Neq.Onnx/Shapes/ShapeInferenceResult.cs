@@ -1,0 +1,14 @@
+using Neq.Onnx.Ir;
+
+namespace Neq.Onnx.Shapes;
+
+/// <summary>What <see cref="ShapeInference"/> found.</summary>
+/// <param name="Types">Type and shape of every value it could infer, by name.</param>
+/// <param name="Constants">Values known at graph-build time (initializers, Constant nodes, folded shape chains), by name.</param>
+public sealed record ShapeInferenceResult(
+    IReadOnlyDictionary<string, TensorType> Types,
+    IReadOnlyDictionary<string, TensorProto> Constants)
+{
+    /// <summary>The type of <paramref name="name"/>, or null when unknown.</summary>
+    public TensorType? TypeOf(string name) => Types.GetValueOrDefault(name);
+}
