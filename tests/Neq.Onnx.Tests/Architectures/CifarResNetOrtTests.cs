@@ -85,4 +85,36 @@ public class CifarResNetOrtTests
         // The ReLU must have had something to do: some outputs clipped, some passed.
         Assert.InRange(actual.Count(v => v == 0f), actual.Length / 10, actual.Length * 9 / 10);
     }
+
+    [Fact]
+    public void OptionAShortcut_SubsamplesAndAddsZeroChannelsOnBothSides()
+    {
+        // Stage 2's first block: x [N,16,32,32] → x[:, :, ::2, ::2] with 8 zero channels before
+        // and after → [N,32,16,16].
+        const int n = 2, c = 16, h = 32, w = 32, pad = 8;
+        var model = CifarResNet.Build(new CifarResNetOptions(20));
+        var g = model.Graph;
+        var slice = g.Node.Single(x => x.Name == "layer2.0.shortcut.slice");
+        var shortcut = g.Node.Single(x => x.Name == "layer2.0.shortcut.pad").Output[0];
+        g.Output.Add(new ValueInfoProto { Name = slice.Input[0] });
+        g.Output.Add(new ValueInfoProto { Name = shortcut });
+
+        using var session = new InferenceSession(OnnxFile.Serialize(model));
+        using var input = OrtValue.CreateTensorValueFromMemory(RandomValues(n * 3 * h * w, 8), [n, 3, h, w]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [CifarResNet.InputName], [input], [slice.Input[0], shortcut]);
+        var x = results[0].GetTensorDataAsSpan<float>().ToArray();   // [N,16,32,32]
+        var y = results[1].GetTensorDataAsSpan<float>().ToArray();   // [N,32,16,16]
+        Assert.Equal([(long)n, c + 2 * pad, h / 2, w / 2], results[1].GetTensorTypeAndShape().Shape);
+        Assert.Contains(x, v => v > 0);
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < c + 2 * pad; o++)
+                for (int i = 0; i < h / 2; i++)
+                    for (int j = 0; j < w / 2; j++)
+                    {
+                        int ci = o - pad;
+                        float expected = ci < 0 || ci >= c ? 0f : x[((b * c + ci) * h + 2 * i) * w + 2 * j];
+                        Assert.Equal(expected, y[((b * (c + 2 * pad) + o) * (h / 2) + i) * (w / 2) + j]);
+                    }
+    }
 }
