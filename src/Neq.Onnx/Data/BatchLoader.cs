@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 
 namespace Neq.Onnx.Data;
 
@@ -8,7 +7,7 @@ namespace Neq.Onnx.Data;
 /// labels. The order of epoch e and every image's augmentation are functions of
 /// (<see cref="BatchLoaderOptions.Seed"/>, e, position) only, so a resumed run replays exactly the
 /// epochs it would have run, and any batch can be rebuilt alone (<see cref="FillBatch"/>).
-/// <see cref="ReadEpoch"/> prepares batches on a background task, up to
+/// <see cref="ReadEpoch"/> prepares batches on a background thread, up to
 /// <see cref="BatchLoaderOptions.Prefetch"/> ahead, so loading overlaps compute.
 /// </summary>
 public sealed class BatchLoader
@@ -104,57 +103,49 @@ public sealed class BatchLoader
     }
 
     /// <summary>
-    /// The batches of epoch <paramref name="epoch"/> in order, prepared on a background task at
+    /// The batches of epoch <paramref name="epoch"/> in order, prepared on a background thread at
     /// most <see cref="BatchLoaderOptions.Prefetch"/> ahead. Dispose each batch when done with it
-    /// so its buffers are reused; leaving the loop early stops the background task.
+    /// so its buffers are reused; leaving the loop early stops the background thread. An exception
+    /// while preparing a batch is rethrown to the consumer when it reaches that batch.
     /// </summary>
     public IEnumerable<Batch> ReadEpoch(int epoch, CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(_options.Prefetch)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // A dedicated thread and a blocking bounded queue rather than a pool task and an async
+        // channel: the consumer is a synchronous training loop that blocks in ONNX Runtime, and
+        // the producer must never wait for a thread-pool thread to be free (on a 2-core machine
+        // that starvation throttled loading to a few thousand images per second).
+        using var queue = new BlockingCollection<Batch>(_options.Prefetch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => ProduceAsync(epoch, channel.Writer, stop.Token), CancellationToken.None);
+        Exception? failure = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                for (var b = 0; b < BatchCount; b++)
+                {
+                    var batch = Rent();
+                    batch.Reset(b, FillBatch(epoch, b, batch.ImageBuffer, batch.LabelBuffer));
+                    try { queue.Add(batch, stop.Token); }
+                    catch { batch.Dispose(); throw; }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+            catch (Exception e) { failure = e; }
+            finally { queue.CompleteAdding(); }
+        })
+        { IsBackground = true, Name = "NEq batch loader" };
+        producer.Start();
         try
         {
-            // The consumer is a synchronous training loop; blocking on the queue is the point.
-            while (channel.Reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
-                while (channel.Reader.TryRead(out var batch))
-                    yield return batch;
+            foreach (var batch in queue.GetConsumingEnumerable(cancellationToken))
+                yield return batch;
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
         finally
         {
             stop.Cancel();
-            producer.GetAwaiter().GetResult();
-            while (channel.Reader.TryRead(out var unread)) unread.Dispose();
-        }
-    }
-
-    async Task ProduceAsync(int epoch, ChannelWriter<Batch> writer, CancellationToken token)
-    {
-        try
-        {
-            for (var b = 0; b < BatchCount; b++)
-            {
-                token.ThrowIfCancellationRequested();
-                var batch = Rent();
-                batch.Reset(b, FillBatch(epoch, b, batch.ImageBuffer, batch.LabelBuffer));
-                try { await writer.WriteAsync(batch, token).ConfigureAwait(false); }
-                catch { batch.Dispose(); throw; }
-            }
-            writer.TryComplete();
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            writer.TryComplete();
-        }
-        catch (Exception e)
-        {
-            // The consumer sees the failure when it next waits for a batch.
-            writer.TryComplete(e);
+            producer.Join();
+            while (queue.TryTake(out var unread)) unread.Dispose();
         }
     }
 

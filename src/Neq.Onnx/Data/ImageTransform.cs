@@ -78,11 +78,17 @@ public sealed class ImageTransform
                 var sy = y + crop.Top - p;
                 if ((uint)sy >= (uint)h) { row.Fill(zero); continue; }
                 var srcRow = src.Slice(sy * w, w);
-                for (var x = 0; x < w; x++)
-                {
-                    var sx = (crop.Flip ? w - 1 - x : x) + crop.Left - p;
-                    row[x] = (uint)sx < (uint)w ? table[srcRow[sx]] : zero;
-                }
+                // Columns whose source lies inside the image form one run [x0, x1); the rest is padding.
+                var shift = crop.Left - p;
+                int x0, x1;
+                if (crop.Flip) (x0, x1) = (Math.Max(0, shift), Math.Min(w, w + shift));
+                else (x0, x1) = (Math.Max(0, -shift), Math.Min(w, w - shift));
+                row[..x0].Fill(zero);
+                row[x1..].Fill(zero);
+                if (crop.Flip)
+                    for (var x = x0; x < x1; x++) row[x] = table[srcRow[w - 1 - x + shift]];
+                else
+                    for (var x = x0; x < x1; x++) row[x] = table[srcRow[x + shift]];
             }
         }
     }

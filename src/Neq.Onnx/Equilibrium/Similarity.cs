@@ -8,12 +8,13 @@ namespace Neq.Onnx.Equilibrium;
 /// <list type="number">
 /// <item>both vectors all-zero → 1 (a dead neuron is not changing);</item>
 /// <item>exactly one all-zero → 0;</item>
-/// <item>otherwise a·b / (‖a‖·‖b‖), and 0 when that is NaN or infinite (a NaN or infinite input,
-/// or a squared norm past float range), clamped to [−1, 1] against rounding.</item>
+/// <item>otherwise a·b / (‖a‖·‖b‖), and 0 when that is NaN or infinite (a NaN or infinite
+/// input), clamped to [−1, 1] against rounding.</item>
 /// </list>
-/// "All-zero" means a squared norm of exactly 0, which also covers vectors whose every value is
-/// below about 10⁻¹⁹ in magnitude (their squares underflow in float32) — the reference's
-/// normalise-then-test rule treats those the same way.
+/// Products and sums are taken in float32 (vectorised); when a sum is zero or leaves float range
+/// — vectors so small that their squares underflow, or so large that they overflow — they are
+/// taken again in float64, so "all-zero" means every value is exactly 0 and only a truly NaN or
+/// infinite input gives the 0 of the last rule.
 /// </summary>
 public static class Similarity
 {
@@ -21,7 +22,21 @@ public static class Similarity
     public static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException($"Vectors of {a.Length} and {b.Length} values.", nameof(b));
-        return FromSums(TensorPrimitives.Dot(a, b), TensorPrimitives.SumOfSquares(a), TensorPrimitives.SumOfSquares(b));
+        var dot = TensorPrimitives.Dot(a, b);
+        var normA = TensorPrimitives.SumOfSquares(a);
+        var normB = TensorPrimitives.SumOfSquares(b);
+        if (normA > 0 && normB > 0 && float.IsFinite(normA) && float.IsFinite(normB) && float.IsFinite(dot))
+            return FromSums(dot, normA, normB);
+        // Rare: a zero, underflowing, overflowing or non-finite vector. Float64 settles which.
+        double d = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            double x = a[i], y = b[i];
+            d += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return FromSums(d, na, nb);
     }
 
     /// <summary>
