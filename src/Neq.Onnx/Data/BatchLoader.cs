@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 
 namespace Neq.Onnx.Data;
 
@@ -112,8 +113,9 @@ public sealed class BatchLoader
     {
         // A dedicated thread and a blocking bounded queue rather than a pool task and an async
         // channel: the consumer is a synchronous training loop that blocks in ONNX Runtime, and
-        // the producer must never wait for a thread-pool thread to be free (on a 2-core machine
-        // that starvation throttled loading to a few thousand images per second).
+        // the producer must never wait for a thread-pool thread to be free. (On a busy 2-core
+        // machine, a consumer computing 5 ms per batch waited about half the time for a pool-task
+        // producer, and about a tenth of the time for this thread.)
         using var queue = new BlockingCollection<Batch>(_options.Prefetch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
@@ -139,7 +141,7 @@ public sealed class BatchLoader
         {
             foreach (var batch in queue.GetConsumingEnumerable(cancellationToken))
                 yield return batch;
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            if (failure is not null) ExceptionDispatchInfo.Throw(failure);
         }
         finally
         {
