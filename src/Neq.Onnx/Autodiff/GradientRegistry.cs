@@ -30,6 +30,10 @@ public static class GradientRegistry
 
         // ---- activations (Rules/ActivationRules.cs) ----
         ["Relu"] = ActivationRules.Relu,
+
+        // ---- convolution (Rules/ConvRules.cs) ----
+        ["Conv"] = ConvRules.Conv,
+        ["ConvTranspose"] = ConvRules.ConvTranspose,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>
