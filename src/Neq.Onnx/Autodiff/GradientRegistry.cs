@@ -34,6 +34,10 @@ public static class GradientRegistry
         // ---- convolution (Rules/ConvRules.cs) ----
         ["Conv"] = ConvRules.Conv,
         ["ConvTranspose"] = ConvRules.ConvTranspose,
+
+        // ---- matrix products (Rules/MatMulRules.cs) ----
+        ["MatMul"] = MatMulRules.MatMul,
+        ["Gemm"] = MatMulRules.Gemm,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>
