@@ -1,4 +1,5 @@
 using Neq.Onnx.Autodiff.Rules;
+using Neq.Onnx.Graphs;
 
 namespace Neq.Onnx.Autodiff;
 
@@ -40,6 +41,10 @@ public static class GradientRegistry
         ["AveragePool"] = PoolRules.AveragePool,
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
         ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
+
+        // ---- normalization (Rules/NormalizationRules.cs) ----
+        ["BatchNormalization"] = NormalizationRules.BatchNormalization,
+        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
 
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
