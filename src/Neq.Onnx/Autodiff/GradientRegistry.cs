@@ -46,6 +46,10 @@ public static class GradientRegistry
         ["BatchNormalization"] = NormalizationRules.BatchNormalization,
         [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
 
+        // ---- losses (Rules/LossRules.cs) ----
+        ["SoftmaxCrossEntropyLoss"] = LossRules.SoftmaxCrossEntropyLoss,
+        ["NegativeLogLikelihoodLoss"] = LossRules.NegativeLogLikelihoodLoss,
+
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,
