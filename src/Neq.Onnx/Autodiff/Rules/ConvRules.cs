@@ -43,12 +43,12 @@ static class ConvRules
         var padEnd = Enumerable.Range(0, r).Select(i => t.PadsEnd[i] - t.OutputPadding[i]).ToArray();
         var cut = Enumerable.Range(0, r).Select(i => yDims[i] + Math.Min(padEnd[i], 0)).ToArray();
         var geo = new ConvGeometry(cut, input, kernel, t.Strides, t.Dilations, t.PadsBegin, padEnd.Select(p => Math.Max(p, 0)).ToArray());
-        string g = c.G;
-        string CutG() => padEnd.Any(p => p < 0) ? g = c.Slice(c.G, new long[r], cut, SpatialAxes(r)) : g;
+        string? cutG = null;
+        string CutG() => cutG ??= padEnd.Any(p => p < 0) ? c.Slice(c.G, new long[r], cut, SpatialAxes(r)) : c.G;
 
         return c.Result(
             () => ConvOp(c, CutG(), c.I(1), geo, group),
-            () => WeightGrad(c, CutG(), c.I(0), geo, group, ChannelsPerGroup(c, c.I(1), c.G, group)),
+            () => WeightGrad(c, CutG(), c.I(0), geo, group, ChannelsPerGroup(c, c.I(1), c.O(0), group)),
             () => BiasGrad(c, r));
     }
 
@@ -231,8 +231,8 @@ static class ConvRules
             {
                 long outSize = outputShape?[i] ?? input[i] * t.Strides[i];
                 long total = t.Strides[i] * (input[i] - 1) + t.Extent(i) + t.OutputPadding[i] - outSize;
-                long head = total < 0 ? 0
-                    : (outputShape is not null ? autoPad != "SAME_UPPER" : autoPad == "SAME_LOWER") ? total - total / 2 : total / 2;
+                bool oddAtStart = outputShape is not null ? autoPad != "SAME_UPPER" : autoPad == "SAME_LOWER";
+                long head = total < 0 ? 0 : oddAtStart ? total - total / 2 : total / 2;
                 t.PadsBegin[i] = head;
                 t.PadsEnd[i] = total - head;
             }
