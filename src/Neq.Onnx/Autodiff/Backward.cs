@@ -59,8 +59,9 @@ public static class Backward
         {
             var total = engine.Total(w);
             var name = w + "_grad";
+            // GraphBuilder.Op makes the name unique itself (reserving it first would make AddNode reject it).
             if (total is not null && total != name)
-                total = builder.Op("Identity", [total], output: name, name: name); // Op picks the unique name: UniqueName would reserve it first and AddNode then reject it
+                total = builder.Op("Identity", [total], output: name, name: name);
             result[w] = total;
         }
         return result;

@@ -19,8 +19,9 @@ public static class GradientRegistry
         ["ArgMax"] = null, ["ArgMin"] = null, ["NonZero"] = null, ["OneHot"] = null, ["Floor"] = null,
         ["Ceil"] = null, ["Round"] = null, ["Sign"] = null, ["RandomNormal"] = null, ["RandomUniform"] = null,
         ["RandomNormalLike"] = null, ["RandomUniformLike"] = null, ["EyeLike"] = null,
-        // added with the rules-a families: integer, bitwise and sampling operators
-        ["BitShift"] = null, ["BitwiseAnd"] = null, ["BitwiseOr"] = null, ["BitwiseXor"] = null,
+        // added with the rules-a families: integer, bitwise and sampling operators; Hardmax is
+        // piecewise constant (derivative 0 almost everywhere), like Floor and Sign
+        ["Hardmax"] = null, ["BitShift"] = null, ["BitwiseAnd"] = null, ["BitwiseOr"] = null, ["BitwiseXor"] = null,
         ["BitwiseNot"] = null, ["Bernoulli"] = null, ["Multinomial"] = null, ["NonMaxSuppression"] = null,
 
         // ---- elementwise (Rules/ElementwiseRules.cs) ----
