@@ -1,5 +1,6 @@
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Tests.Autodiff;
@@ -17,6 +18,7 @@ namespace Neq.Onnx.Tests.Autodiff;
 /// <param name="Opset">Default-domain opset of the graph.</param>
 /// <param name="Seed">Seed of the input values and of the loss weights.</param>
 /// <param name="Sample">Draws one input value; default: magnitude in [0.2, 1.2], random sign (keeps away from kinks at 0).</param>
+/// <param name="Shapes">Adjusts the inferred types and constants before differentiation (e.g. hides sizes to exercise the run-time shape forms); null keeps them.</param>
 /// <param name="Finish">Edits the forward model once its graph is built (e.g. turns a node into a function-defined project operator).</param>
 public sealed record GradCase(
     string Name,
@@ -28,6 +30,7 @@ public sealed record GradCase(
     long Opset = 17,
     int Seed = 1234,
     Func<Random, double>? Sample = null,
+    Func<ShapeInferenceResult, ShapeInferenceResult>? Shapes = null,
     Action<ModelProto>? Finish = null)
 {
     /// <inheritdoc />

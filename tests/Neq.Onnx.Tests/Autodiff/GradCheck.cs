@@ -27,7 +27,9 @@ public static class GradCheck
 
         // Backward graph.
         var gradModel = forward.Clone();
-        var grads = Backward.Append(gradModel, new GradientOptions("loss", row.Wrt));
+        var options = new GradientOptions("loss", row.Wrt);
+        var grads = row.Shapes is null ? Backward.Append(gradModel, options)
+            : Backward.Append(gradModel, options, row.Shapes(ShapeInference.Infer(gradModel)));
         foreach (var w in row.Wrt)
         {
             var g = grads[w] ?? throw new Xunit.Sdk.XunitException($"[{row.Name}] no gradient reached '{w}'.");
@@ -84,7 +86,7 @@ public static class GradCheck
         return model;
     }
 
-    static byte[] OnnxFileBytes(ModelProto m) => Io.OnnxFile.Serialize(m);
+    static byte[] OnnxFileBytes(ModelProto m) => global::Neq.Onnx.Io.OnnxFile.Serialize(m);
 
     static string[] Names(GradCase row) => row.Inputs.Select(i => i.Name).ToArray();
 
