@@ -129,7 +129,7 @@ static class ConvRules
             var perSample = c.Op("MatMul", [shifted, gt]);                                   // [N, g, C/g, M/g]
             offsets.Add(c.Unsqueeze(c.ReduceSum(perSample, [0], keepDims: false), 3));       // [g, C/g, M/g, 1]
         }
-        var stacked = offsets.Count == 1 ? offsets[0] : c.Op("Concat", offsets, [Attr.Int("axis", 3)]);
+        var stacked = offsets.Count == 1 ? offsets[0] : c.Concat(offsets, 3);
         return c.Reshape(c.Transpose(stacked, 0, 2, 1, 3), [-1, channelsPerGroup, .. geo.Kernel]);
     }
 
@@ -191,7 +191,7 @@ static class ConvRules
     {
         if (c.TypeOf(weight)?.Shape is { Count: > 1 } w && w[1].IsKnown) return w[1].Value!.Value;
         if (c.TypeOf(input)?.Shape is { Count: > 1 } x && x[1].IsKnown) return x[1].Value!.Value / group;
-        throw new Io.OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the channel count of '{weight}' is unknown; its gradient cannot be built.");
+        throw c.Error($"the channel count of '{weight}' is unknown; its gradient cannot be built");
     }
 
     static long[] SwapFirstTwo(int spatialRank) => [1, 0, .. SpatialAxes(spatialRank)];

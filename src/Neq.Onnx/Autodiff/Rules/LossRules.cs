@@ -1,5 +1,4 @@
 using Neq.Onnx.Graphs;
-using Neq.Onnx.Io;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Autodiff.Rules;
@@ -21,7 +20,7 @@ static class LossRules
     public static Grad?[] SoftmaxCrossEntropyLoss(GradContext c) => c.Result(() =>
     {
         var scores = c.I(0);
-        var p = c.Node.Output.Count > 1 && c.O(1).Length > 0 ? c.Op("Exp", [c.O(1)]) : Softmax(c, scores);
+        var p = c.Node.Output.Count > 1 && c.O(1).Length > 0 ? c.Exp(c.O(1)) : Softmax(c, scores);
         var terms = new List<string>();
         if (c.GO(0) is not null)
             terms.Add(PerElement(c, c.Sub(p, OneHot(c, scores)), negate: false));
@@ -48,7 +47,7 @@ static class LossRules
         if (c.Node.Find("ignore_index") is { } ignore)
         {
             var ignored = c.Op("Equal", [labels, c.Ints(ignore.I)]);
-            labels = c.Op("Where", [ignored, c.Ints(0), labels]); // a valid index for Gather
+            labels = c.Where(ignored, c.Ints(0), labels); // a valid index for Gather
             w = c.Cast(c.Op("Not", [ignored]), type);
         }
         if (c.HasI(2))
@@ -64,7 +63,7 @@ static class LossRules
             g = c.Div(g, total);
         }
         else if (reduction is not ("sum" or "none"))
-            throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): unknown reduction '{reduction}'.");
+            throw c.Error($"unknown reduction '{reduction}'");
         if (negate) g = c.Neg(g);
         bool elementwise = w is not null || reduction == "none";
         if (w is not null) g = c.Mul(g, w);
@@ -76,7 +75,7 @@ static class LossRules
     {
         int rank = c.Rank(scores);
         long classes = c.Type(scores).Shape![1].Value
-            ?? throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the class count (axis 1 of '{scores}') must be known to build its gradient.");
+            ?? throw c.Error($"the class count (axis 1 of '{scores}') must be known to build its gradient");
         long[] dims = [1, classes, .. Enumerable.Repeat(1L, rank - 2)];
         var range = c.B.Const($"{c.Prefix}/classes", Tensors.Int64("", dims, Enumerable.Range(0, (int)classes).Select(i => (long)i).ToArray()));
         return c.Cast(c.Op("Equal", [c.Unsqueeze(Labels(c), 1), range]), c.ElemType(scores));
@@ -93,7 +92,7 @@ static class LossRules
     static string Softmax(GradContext c, string x)
     {
         if (c.Opset >= 13) return c.Op("Softmax", [x], [Attr.Int("axis", 1)]);
-        var shifted = c.Op("Exp", [c.Sub(x, c.Op("ReduceMax", [x], [Attr.Ints("axes", 1), Attr.Int("keepdims", 1)]))]);
+        var shifted = c.Exp(c.Sub(x, c.Op("ReduceMax", [x], [Attr.Ints("axes", 1), Attr.Int("keepdims", 1)])));
         return c.Div(shifted, c.ReduceSum(shifted, [1], keepDims: true));
     }
 
