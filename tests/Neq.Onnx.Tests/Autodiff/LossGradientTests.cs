@@ -59,6 +59,8 @@ public sealed class LossGradientTests
         Loss(Nll, "mean weights ignore_index [N,C,D]", [2, 3, 3], [0, 1, 2, 2, 1, 0], [Attr.Int("ignore_index", 1)], weights: true),
         Loss(Sce, "mean weights ignore_index, batch N", [4, 5], [0, 3, 4, 3], [Attr.Int("ignore_index", 4)], weights: true) with { Shapes = SymbolicBatch.Except("weights") },
         Loss(Sce, "none [N,C,D], batch N", [2, 3, 4], [0, 1, 2, 2, 1, 0, 0, 2], [Reduction("none")]) with { Shapes = SymbolicBatch.Except() },
+        Loss(Sce, "mean weights ignore_index [N,C,D], every size unknown", [2, 3, 4], [0, 1, 2, 2, 1, 0, 0, 2], [Attr.Int("ignore_index", 0)], weights: true) with { Shapes = RunTimeShapes.UnknownSizes },
+        Loss(Nll, "sum [N,C], every size unknown", [4, 5], [0, 3, 4, 3], [Reduction("sum")]) with { Shapes = RunTimeShapes.UnknownSizes },
     ];
 
     [Theory]

@@ -70,15 +70,19 @@ static class LossRules
         return c.Mul(perClass, elementwise ? c.Unsqueeze(g, 1) : g);
     }
 
-    /// <summary>onehot(labels) [N, C, D…] in the scores' type: labels compared with 0…C−1 laid along axis 1.</summary>
+    /// <summary>
+    /// onehot(labels) [N, C, D…] in the scores' type: labels compared with 0…C−1 laid along axis
+    /// 1 (C a constant when known, else read from the scores' shape).
+    /// </summary>
     static string OneHot(GradContext c, string scores)
     {
         int rank = c.Rank(scores);
-        long classes = c.Type(scores).Shape![1].Value
-            ?? throw c.Error($"the class count (axis 1 of '{scores}') must be known to build its gradient");
-        long[] dims = [1, classes, .. Enumerable.Repeat(1L, rank - 2)];
-        var range = c.B.Const($"{c.Prefix}/classes", Tensors.Int64("", dims, Enumerable.Range(0, (int)classes).Select(i => (long)i).ToArray()));
-        return c.Cast(c.Op("Equal", [c.Unsqueeze(Labels(c), 1), range]), c.ElemType(scores));
+        var depth = c.Type(scores).Shape![1].Value is { } classes
+            ? c.IntScalar(classes)
+            : c.Op("Gather", [c.Shape(scores), c.IntScalar(1)], [Attr.Int("axis", 0)]);
+        var range = c.Op("Range", [c.IntScalar(0), depth, c.IntScalar(1)]);
+        var laid = c.Reshape(range, [1, -1, .. Enumerable.Repeat(1L, rank - 2)]);
+        return c.Cast(c.Op("Equal", [c.Unsqueeze(Labels(c), 1), laid]), c.ElemType(scores));
     }
 
     /// <summary>The labels as int64.</summary>

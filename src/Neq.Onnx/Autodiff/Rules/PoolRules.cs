@@ -21,9 +21,10 @@ static class PoolRules
     public static Grad?[] MaxPool(GradContext c) => c.Result(() =>
     {
         var x = c.I(0);
-        var spatial = ConvGeometry.SpatialDims(c, x);
-        var geo = ConvGeometry.Of(c.Node, spatial, c.Node.GetInts("kernel_shape") ?? throw Missing(c, "kernel_shape"));
-        bool overlap = Enumerable.Range(0, geo.Rank).Any(i => geo.Strides[i] < geo.Extent(i));
+        var kernel = c.Node.GetInts("kernel_shape") ?? throw Missing(c, "kernel_shape");
+        var strides = c.Node.GetInts("strides");
+        var dilations = c.Node.GetInts("dilations");
+        bool overlap = Enumerable.Range(0, kernel.Length).Any(i => (strides?[i] ?? 1) < (kernel[i] - 1) * (dilations?[i] ?? 1) + 1);
         if (c.Opset < 11 || (overlap && c.Opset < 16))
             throw c.Error($"its gradient needs ScatterElements, opset 11 or later, and opset 16 or later where windows overlap (stride < kernel extent); the graph has opset {c.Opset}");
 
