@@ -33,6 +33,20 @@ public static class GradientRegistry
         // ---- activations (Rules/ActivationRules.cs) ----
         ["Relu"] = ActivationRules.Relu,
 
+        // ---- convolution (Rules/ConvRules.cs) ----
+        ["Conv"] = ConvRules.Conv,
+        ["ConvTranspose"] = ConvRules.ConvTranspose,
+
+        // ---- pooling (Rules/PoolRules.cs) ----
+        ["MaxPool"] = PoolRules.MaxPool,
+        ["AveragePool"] = PoolRules.AveragePool,
+        ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+        ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
+
+        // ---- matrix products (Rules/MatMulRules.cs) ----
+        ["MatMul"] = MatMulRules.MatMul,
+        ["Gemm"] = MatMulRules.Gemm,
+
         // ---- NEq masks (Rules/MaskRules.cs) ----
         [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
     };
