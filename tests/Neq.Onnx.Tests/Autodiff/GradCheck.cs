@@ -27,7 +27,9 @@ public static class GradCheck
 
         // Backward graph.
         var gradModel = forward.Clone();
-        var grads = Backward.Append(gradModel, new GradientOptions("loss", row.Wrt));
+        var options = new GradientOptions("loss", row.Wrt);
+        var grads = row.Shapes is null ? Backward.Append(gradModel, options)
+            : Backward.Append(gradModel, options, row.Shapes(ShapeInference.Infer(gradModel)));
         foreach (var w in row.Wrt)
         {
             var g = grads[w] ?? throw new Xunit.Sdk.XunitException($"[{row.Name}] no gradient reached '{w}'.");
@@ -81,7 +83,7 @@ public static class GradCheck
         return OnnxModel.Create(b.Graph, row.Opset);
     }
 
-    static byte[] OnnxFileBytes(ModelProto m) => Neq.Onnx.Io.OnnxFile.Serialize(m);
+    static byte[] OnnxFileBytes(ModelProto m) => global::Neq.Onnx.Io.OnnxFile.Serialize(m);
 
     static string[] Names(GradCase row) => row.Inputs.Select(i => i.Name).ToArray();
 
