@@ -103,6 +103,14 @@ public static class GradientRegistry
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
         ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
 
+        // ---- normalization (Rules/NormalizationRules.cs) ----
+        ["BatchNormalization"] = NormalizationRules.BatchNormalization,
+        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
+
+        // ---- losses (Rules/LossRules.cs) ----
+        ["SoftmaxCrossEntropyLoss"] = LossRules.SoftmaxCrossEntropyLoss,
+        ["NegativeLogLikelihoodLoss"] = LossRules.NegativeLogLikelihoodLoss,
+
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,

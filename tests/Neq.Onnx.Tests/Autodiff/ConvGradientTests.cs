@@ -65,6 +65,17 @@ public sealed class ConvGradientTests
 
     public static TheoryData<GradCase> OtherRows() =>
     [
+        // Symbolic batch size: the rules need spatial sizes only.
+        new("Conv 2-D s1 pads 1 g2 bias, batch N", [("x", [2, 4, 5, 5]), ("w", [4, 2, 3, 3]), ("b", [4])],
+            b => b.Op("Conv", ["x", "w", "b"], [Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("group", 2)], output: "y"),
+            ["x", "w", "b"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w", "b")),
+        new("Conv 2-D s2 pads 1, batch N", [("x", [2, 2, 6, 5]), ("w", [3, 2, 3, 3])],
+            b => b.Op("Conv", ["x", "w"], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)], output: "y"),
+            ["x", "w"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w")),
+        new("ConvTranspose 2-D s2 output_padding 1, batch N", [("x", [2, 2, 3, 3]), ("w", [2, 2, 3, 3])],
+            b => b.Op("ConvTranspose", ["x", "w"], [Attr.Ints("strides", 2, 2), Attr.Ints("output_padding", 1, 1), Attr.Ints("pads", 1, 0, 0, 1)], output: "y"),
+            ["x", "w"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w")),
+
         new("Conv 3-D s2 pads 1 g2 bias", [("x", [1, 2, 4, 3, 4]), ("w", [2, 1, 2, 2, 3]), ("b", [2])],
             b => b.Op("Conv", ["x", "w", "b"], [Attr.Ints("strides", 2, 1, 2), Attr.Ints("pads", 1, 0, 1, 0, 1, 1), Attr.Int("group", 2)], output: "y"),
             ["x", "w", "b"], DataType.Float, Tol),
