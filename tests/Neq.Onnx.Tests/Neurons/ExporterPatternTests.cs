@@ -56,6 +56,7 @@ public sealed class ExporterPatternTests
             Assert.All(Graphs.Tensors.ToFloatArray(ones), v => Assert.Equal(1f, v));
         }
         var exported = outputs.Concat(result.Layers.Select(l => l.ActivationOutput)).ToList();
+        Assert.Empty(global::Neq.Onnx.Checking.GraphChecker.Check(injected).Where(i => i.Severity == global::Neq.Onnx.Checking.CheckSeverity.Error).Select(i => i.ToString()));
 
         var rng = new Random(5);
         var maskFeeds = new (string Case, Func<int, float> Value)[]
