@@ -1,1 +1,1 @@
-return 0;
+return Neq.GraphBuilderTool.Cli.Run(args, Console.Out, Console.Error);

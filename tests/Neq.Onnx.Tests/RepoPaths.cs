@@ -1,0 +1,18 @@
+namespace Neq.Onnx.Tests;
+
+/// <summary>Paths of files checked into the repository, found from the test assembly's location.</summary>
+static class RepoPaths
+{
+    /// <summary>The repository root: the nearest ancestor holding Neq.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The checked-in ResNet-32 for CIFAR-10.</summary>
+    public static string ResNet32Model => Path.Combine(Root, "models", "resnet32-cifar10.onnx");
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Neq.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No Neq.sln above {AppContext.BaseDirectory}.");
+    }
+}
