@@ -55,6 +55,24 @@ public sealed record TensorType(DataType ElemType, IReadOnlyList<Dim>? Shape)
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
+    /// <summary>
+    /// Value equality: the same element type and the same dimensions in order (both of unknown
+    /// rank counts as equal). A record compares lists by reference otherwise.
+    /// </summary>
+    public bool Equals(TensorType? other) =>
+        other is not null && ElemType == other.ElemType
+        && (Shape is null ? other.Shape is null : other.Shape is not null && Shape.SequenceEqual(other.Shape));
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(ElemType);
+        hash.Add(Shape?.Count ?? -1);
+        if (Shape is not null) foreach (var d in Shape) hash.Add(d);
+        return hash.ToHashCode();
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{ElemType.ToString().ToLowerInvariant()}[{(Shape is null ? "?" : string.Join(",", Shape))}]";
