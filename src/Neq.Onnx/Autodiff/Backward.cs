@@ -51,7 +51,7 @@ public static class Backward
             var gi = rule(ctx);
             for (int i = 0; i < node.Input.Count && i < gi.Length; i++)
                 if (needs[i] && gi[i] is { } g)
-                    engine.Contribute(node.Input[i], g.Broadcast ? engine.Unbroadcast(ctx, g.Name, node.Input[i], node.Output[0]) : g.Name);
+                    engine.Contribute(node.Input[i], g.Broadcast ? engine.Unbroadcast(ctx, g, node.Input[i], node.Output[0]) : g.Name);
         }
 
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -60,7 +60,7 @@ public static class Backward
             var total = engine.Total(w);
             var name = w + "_grad";
             if (total is not null && total != name)
-                total = new Emitter(builder, opset, name).IdentityTo(total, builder.UniqueName(name));
+                total = builder.Op("Identity", [total], output: name, name: name); // made unique by the builder
             result[w] = total;
         }
         return result;
@@ -112,7 +112,7 @@ public static class Backward
             if (!_parts.TryGetValue(value, out var list) || list.Count == 0) return null;
             if (list.Count > 1)
             {
-                var sum = new Emitter(builder, opset, value + "_grad").Sum(list, builder.UniqueName(value + "_grad"));
+                var sum = builder.Op("Sum", list.ToArray(), output: value + "_grad", name: value + "_grad");
                 list.Clear();
                 list.Add(sum);
             }
@@ -136,18 +136,22 @@ public static class Backward
         }
 
         /// <summary>
-        /// Sums a gradient that has the shape of <paramref name="output"/> over the axes that
+        /// Sums a gradient that has the shape of <paramref name="output"/> (but for its last
+        /// <see cref="Grad.OwnTrailingAxes"/> axes, which are the input's) over the axes that
         /// broadcasting added or stretched, and reshapes it to <paramref name="input"/>'s shape.
         /// </summary>
-        public string Unbroadcast(GradContext c, string grad, string input, string output)
+        public string Unbroadcast(GradContext c, Grad g, string input, string output)
         {
+            var grad = g.Name;
             var inT = c.Type(input);
             var outT = c.Type(output);
             if (inT.Shape is null || outT.Shape is null)
                 throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}': ranks of '{input}' and '{output}' must be known to reduce a broadcast gradient.");
             int lead = outT.Shape.Count - inT.Shape.Count;
             var axes = new List<long>();
-            for (int a = 0; a < outT.Shape.Count; a++)
+            if (g.OwnTrailingAxes > inT.Shape.Count)
+                throw new InvalidOperationException($"Node '{GradContext.NodeId(c.Node)}': a gradient claims {g.OwnTrailingAxes} own axes; '{input}' has rank {inT.Shape.Count}.");
+            for (int a = 0; a < outT.Shape.Count - g.OwnTrailingAxes; a++)
             {
                 if (a < lead) { axes.Add(a); continue; }
                 Dim di = inT.Shape[a - lead], dout = outT.Shape[a];

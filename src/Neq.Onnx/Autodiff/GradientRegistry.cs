@@ -30,6 +30,14 @@ public static class GradientRegistry
 
         // ---- activations (Rules/ActivationRules.cs) ----
         ["Relu"] = ActivationRules.Relu,
+
+        // ---- convolution (Rules/ConvRules.cs) ----
+        ["Conv"] = ConvRules.Conv,
+        ["ConvTranspose"] = ConvRules.ConvTranspose,
+
+        // ---- matrix products (Rules/MatMulRules.cs) ----
+        ["MatMul"] = MatMulRules.MatMul,
+        ["Gemm"] = MatMulRules.Gemm,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>
