@@ -1,4 +1,6 @@
 using Neq.Onnx.Autodiff.Rules;
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Neurons;
 
 namespace Neq.Onnx.Autodiff;
 
@@ -38,6 +40,9 @@ public static class GradientRegistry
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,
+
+        // ---- NEq masks (Rules/MaskRules.cs) ----
+        [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>

@@ -13,12 +13,25 @@ static class ExternalData
 {
     const int Alignment = 4096; // offsets on page boundaries, as the ONNX spec recommends (mmap).
 
-    /// <summary>Every tensor of the model: initializers, Constant/attribute tensors, subgraphs, functions.</summary>
+    /// <summary>
+    /// Every tensor of the model: initializers (dense and sparse), Constant and other attribute
+    /// tensors, in subgraphs, functions and training-info graphs too.
+    /// </summary>
     public static IEnumerable<TensorProto> AllTensors(ModelProto model)
     {
         var graphs = new List<GraphProto>();
         if (model.Graph is not null) graphs.Add(model.Graph);
+        foreach (var ti in model.TrainingInfo)
+        {
+            if (ti.Initialization is not null) graphs.Add(ti.Initialization);
+            if (ti.Algorithm is not null) graphs.Add(ti.Algorithm);
+        }
         var tensors = new List<TensorProto>();
+        void AddSparse(SparseTensorProto s)
+        {
+            if (s.Values is not null) tensors.Add(s.Values);
+            if (s.Indices is not null) tensors.Add(s.Indices);
+        }
         void VisitNodes(IEnumerable<NodeProto> nodes)
         {
             foreach (var n in nodes)
@@ -26,6 +39,8 @@ static class ExternalData
                 {
                     if (a.T is not null) tensors.Add(a.T);
                     tensors.AddRange(a.Tensors);
+                    if (a.SparseTensor is not null) AddSparse(a.SparseTensor);
+                    foreach (var s in a.SparseTensors) AddSparse(s);
                     if (a.G is not null) graphs.Add(a.G);
                     graphs.AddRange(a.Graphs);
                 }
@@ -34,6 +49,7 @@ static class ExternalData
         for (int i = 0; i < graphs.Count; i++)
         {
             tensors.AddRange(graphs[i].Initializer);
+            foreach (var s in graphs[i].SparseInitializer) AddSparse(s);
             VisitNodes(graphs[i].Node);
         }
         return tensors;
@@ -47,7 +63,8 @@ static class ExternalData
         {
             if (t.DataLocation != DataLocation.External) continue;
             string? location = null;
-            long offset = 0, length = -1;
+            long offset = 0;
+            long? length = null;
             foreach (var kv in t.ExternalData)
             {
                 switch (kv.Key)
@@ -57,9 +74,9 @@ static class ExternalData
                     case "length": length = ParseLong(kv.Value, t.Name, modelPath); break;
                 }
             }
-            if (location is null)
+            if (string.IsNullOrEmpty(location))
                 throw new OnnxFormatException($"{modelPath}: tensor '{t.Name}' is external but names no location.");
-            var full = Path.GetFullPath(Path.Combine(baseDir, location));
+            var full = FullPathInside(baseDir, location, t.Name, modelPath);
             if (!cache.TryGetValue(full, out var data))
             {
                 try { data = File.ReadAllBytes(full); }
@@ -69,12 +86,37 @@ static class ExternalData
                 }
                 cache[full] = data;
             }
-            if (length < 0) length = data.Length - offset;
-            if (offset < 0 || offset + length > data.Length)
-                throw new OnnxFormatException($"{modelPath}: tensor '{t.Name}' wants bytes {offset}..{offset + length} of '{location}', which has {data.Length} (truncated?).");
-            t.RawData = ByteString.CopyFrom(data, (int)offset, (int)length);
+            // Compared without adding offset and length, which a corrupt file could make overflow.
+            long available = data.Length - Math.Clamp(offset, 0, data.Length);
+            long wanted = length ?? available;
+            if (offset < 0 || offset > data.Length || wanted < 0 || wanted > available)
+                throw new OnnxFormatException($"{modelPath}: tensor '{t.Name}' wants {(length is null ? "the rest" : wanted + " bytes")} " +
+                    $"from offset {offset} of '{location}', which has {data.Length} bytes (truncated?).");
+            t.RawData = ByteString.CopyFrom(data, (int)offset, (int)wanted);
             t.ExternalData.Clear();
             t.ClearDataLocation();
+        }
+    }
+
+    /// <summary>
+    /// The full path of an external data file, which must lie in the model's directory or below:
+    /// ONNX's external data security rules forbid absolute paths and "..", which would let a model
+    /// file read arbitrary files.
+    /// </summary>
+    static string FullPathInside(string baseDir, string location, string tensor, string modelPath)
+    {
+        try
+        {
+            var root = Path.GetFullPath(baseDir);
+            var full = Path.GetFullPath(Path.Combine(root, location));
+            var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+            if (Path.IsPathRooted(location) || !full.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+                throw new OnnxFormatException($"{modelPath}: tensor '{tensor}' refers to external data '{location}' outside the model's directory; only relative paths below it are allowed.");
+            return full;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new OnnxFormatException($"{modelPath}: tensor '{tensor}' has an invalid external data location '{location}' ({e.Message}).", e);
         }
     }
 

@@ -65,9 +65,14 @@ public static class OnnxFile
         var toWrite = model;
         if (options.ExternalDataFile is { } dataFile)
         {
+            // Readers (this class and ONNX Runtime) only accept locations relative to the model.
+            if (dataFile.Length == 0 || Path.IsPathRooted(dataFile))
+                throw new ArgumentException($"External data file '{dataFile}' must be a path relative to the model's directory.", nameof(options));
             toWrite = model.Clone();
             var data = ExternalData.Extract(toWrite, dataFile, options.ExternalDataThreshold);
-            WriteAtomically(Path.Combine(dir, dataFile), data);
+            var dataPath = Path.Combine(dir, dataFile);
+            Directory.CreateDirectory(Path.GetDirectoryName(dataPath)!);
+            WriteAtomically(dataPath, data);
         }
         WriteAtomically(path, toWrite.ToByteArray());
     }
@@ -75,7 +80,8 @@ public static class OnnxFile
     /// <summary>Writes bytes to a temporary file beside <paramref name="path"/>, then renames it over.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
-        var tmp = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // Unique per call, so that two threads saving the same path do not share a temporary file.
+        var tmp = $"{path}.tmp-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Path.GetRandomFileName()}";
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -87,7 +93,7 @@ public static class OnnxFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
             throw new OnnxFormatException($"{path}: cannot write the file ({e.Message}).", e);
         }
     }
