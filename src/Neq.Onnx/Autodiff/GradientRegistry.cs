@@ -21,6 +21,9 @@ public static class GradientRegistry
         ["ArgMax"] = null, ["ArgMin"] = null, ["NonZero"] = null, ["OneHot"] = null, ["Floor"] = null,
         ["Ceil"] = null, ["Round"] = null, ["Sign"] = null, ["RandomNormal"] = null, ["RandomUniform"] = null,
         ["RandomNormalLike"] = null, ["RandomUniformLike"] = null, ["EyeLike"] = null,
+        // added with the rules-a families: integer, bitwise and sampling operators
+        ["BitShift"] = null, ["BitwiseAnd"] = null, ["BitwiseOr"] = null, ["BitwiseXor"] = null,
+        ["BitwiseNot"] = null, ["Bernoulli"] = null, ["Multinomial"] = null, ["NonMaxSuppression"] = null,
 
         // ---- elementwise (Rules/ElementwiseRules.cs) ----
         ["Add"] = ElementwiseRules.Add,
@@ -29,9 +32,41 @@ public static class GradientRegistry
         ["Div"] = ElementwiseRules.Div,
         ["Neg"] = ElementwiseRules.Neg,
         ["Identity"] = ElementwiseRules.Identity,
+        ["Sum"] = ElementwiseRules.Sum,
+        ["Mean"] = ElementwiseRules.Mean,
+        ["Max"] = ElementwiseRules.Max,
+        ["Min"] = ElementwiseRules.Min,
+        ["Pow"] = ElementwiseRules.Pow,
+        ["Sqrt"] = ElementwiseRules.Sqrt,
+        ["Exp"] = ElementwiseRules.Exp,
+        ["Log"] = ElementwiseRules.Log,
+        ["Reciprocal"] = ElementwiseRules.Reciprocal,
+        ["Abs"] = ElementwiseRules.Abs,
+        ["Where"] = ElementwiseRules.Where,
+        ["Cast"] = ElementwiseRules.Cast,
+        ["CastLike"] = ElementwiseRules.Cast,
+        ["Expand"] = ElementwiseRules.Expand,
+        ["Tile"] = ElementwiseRules.Tile,
 
         // ---- activations (Rules/ActivationRules.cs) ----
         ["Relu"] = ActivationRules.Relu,
+        ["LeakyRelu"] = ActivationRules.LeakyRelu,
+        ["PRelu"] = ActivationRules.PRelu,
+        ["Sigmoid"] = ActivationRules.Sigmoid,
+        ["HardSigmoid"] = ActivationRules.HardSigmoid,
+        ["HardSwish"] = ActivationRules.HardSwish,
+        ["Tanh"] = ActivationRules.Tanh,
+        ["Clip"] = ActivationRules.Clip,
+        ["Elu"] = ActivationRules.Elu,
+        ["Selu"] = ActivationRules.Selu,
+        ["Softplus"] = ActivationRules.Softplus,
+        ["Softsign"] = ActivationRules.Softsign,
+        ["ThresholdedRelu"] = ActivationRules.ThresholdedRelu,
+        ["Erf"] = ActivationRules.Erf,
+        ["Gelu"] = ActivationRules.Gelu,
+        ["Softmax"] = ActivationRules.Softmax,
+        ["LogSoftmax"] = ActivationRules.LogSoftmax,
+        ["Dropout"] = ActivationRules.Dropout,
 
         // ---- convolution (Rules/ConvRules.cs) ----
         ["Conv"] = ConvRules.Conv,
@@ -43,6 +78,30 @@ public static class GradientRegistry
 
         // ---- NEq masks (Rules/MaskRules.cs) ----
         [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
+
+        // ---- shape and data movement (Rules/ShapeRules.cs) ----
+        ["Reshape"] = ShapeRules.ReshapeLike,
+        ["Flatten"] = ShapeRules.ReshapeLike,
+        ["Squeeze"] = ShapeRules.ReshapeLike,
+        ["Unsqueeze"] = ShapeRules.ReshapeLike,
+        ["Transpose"] = ShapeRules.Transpose,
+        ["Concat"] = ShapeRules.Concat,
+        ["Split"] = ShapeRules.Split,
+        ["Slice"] = ShapeRules.Slice,
+        ["Pad"] = ShapeRules.Pad,
+        ["Gather"] = ShapeRules.Gather,
+        ["GatherElements"] = ShapeRules.GatherElements,
+
+        // ---- reductions (Rules/ReductionRules.cs) ----
+        ["ReduceSum"] = ReductionRules.ReduceSum,
+        ["ReduceMean"] = ReductionRules.ReduceMean,
+        ["ReduceMax"] = ReductionRules.ReduceMax,
+        ["ReduceMin"] = ReductionRules.ReduceMin,
+        ["ReduceL1"] = ReductionRules.ReduceL1,
+        ["ReduceL2"] = ReductionRules.ReduceL2,
+        ["ReduceSumSquare"] = ReductionRules.ReduceSumSquare,
+        ["ReduceLogSum"] = ReductionRules.ReduceLogSum,
+        ["ReduceLogSumExp"] = ReductionRules.ReduceLogSumExp,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>

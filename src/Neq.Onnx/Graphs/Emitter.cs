@@ -150,4 +150,53 @@ public class Emitter
             ? Op(op, [a, Ints(axes)], [keep])
             : Op(op, [a], [Attr.Ints("axes", axes), keep]);
     }
+
+    // ---- rules-a: elementwise, shape and reduction gradients ----------------------------------------
+
+    /// <summary>A scalar int64 constant (Range bounds, counts).</summary>
+    public string IntScalar(long value) => B.Const($"{Prefix}/int", Tensors.Int64("", [], [value]));
+
+    /// <summary>eᵃ.</summary>
+    public string Exp(string a) => Op("Exp", [a]);
+    /// <summary>ln a.</summary>
+    public string Log(string a) => Op("Log", [a]);
+    /// <summary>1/(1 + e⁻ᵃ).</summary>
+    public string Sigmoid(string a) => Op("Sigmoid", [a]);
+    /// <summary>|a|.</summary>
+    public string Abs(string a) => Op("Abs", [a]);
+
+    /// <summary>
+    /// sign(a) ∈ {−1, 0, 1} in <paramref name="type"/>: Sign from opset 9, before that
+    /// [a &gt; 0] − [0 &gt; a].
+    /// </summary>
+    public string Sign(string a, DataType type)
+    {
+        if (Opset >= 9) return Op("Sign", [a]);
+        var zero = Scalar(0, type);
+        return Sub(GreaterAsFloat(a, zero, type), GreaterAsFloat(zero, a, type));
+    }
+
+    /// <summary>Elementwise choice: <paramref name="a"/> where <paramref name="cond"/>, else <paramref name="b"/> (opset 9+).</summary>
+    public string Where(string cond, string a, string b) => Op("Where", [cond, a, b]);
+
+    /// <summary>Concatenates along <paramref name="axis"/>.</summary>
+    public string Concat(IReadOnlyList<string> parts, long axis) => Op("Concat", parts, [Attr.Int("axis", axis)]);
+
+    /// <summary>Splits along <paramref name="axis"/> into pieces of the given sizes (input form from opset 13, attribute before).</summary>
+    public string[] Split(string a, long axis, long[] sizes) =>
+        Opset >= 13
+            ? OpN("Split", [a, Ints(sizes)], sizes.Length, [Attr.Int("axis", axis)])
+            : OpN("Split", [a], sizes.Length, [Attr.Int("axis", axis), Attr.Ints("split", sizes)]);
+
+    /// <summary>
+    /// Zeros of <paramref name="type"/> in the shape of <paramref name="a"/>: ConstantOfShape from
+    /// opset 9; before that a·0 (same shape; a finite forward value never makes it NaN).
+    /// </summary>
+    public string ZerosLike(string a, DataType type)
+    {
+        if (Opset < 9) return Mul(a, Scalar(0, type));
+        var zero = Tensors.Scalar("", type, 0);
+        zero.Dims.Add(1);
+        return Op("ConstantOfShape", [Shape(a)], [Attr.Tensor("value", zero)]);
+    }
 }

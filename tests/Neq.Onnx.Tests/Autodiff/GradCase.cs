@@ -1,4 +1,5 @@
 using Neq.Onnx.Graphs;
+using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Tests.Autodiff;
@@ -16,6 +17,7 @@ namespace Neq.Onnx.Tests.Autodiff;
 /// <param name="Opset">Default-domain opset of the graph.</param>
 /// <param name="Seed">Seed of the input values and of the loss weights.</param>
 /// <param name="Sample">Draws one input value; default: magnitude in [0.2, 1.2], random sign (keeps away from kinks at 0).</param>
+/// <param name="Shapes">Adjusts the inferred types and constants before differentiation (e.g. hides sizes to exercise the run-time shape forms); null keeps them.</param>
 public sealed record GradCase(
     string Name,
     IReadOnlyList<(string Name, long[] Shape)> Inputs,
@@ -25,7 +27,8 @@ public sealed record GradCase(
     double Tolerance = 1e-6,
     long Opset = 17,
     int Seed = 1234,
-    Func<Random, double>? Sample = null)
+    Func<Random, double>? Sample = null,
+    Func<ShapeInferenceResult, ShapeInferenceResult>? Shapes = null)
 {
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -27,7 +27,9 @@ public static class GradCheck
 
         // Backward graph.
         var gradModel = forward.Clone();
-        var grads = Backward.Append(gradModel, new GradientOptions("loss", row.Wrt));
+        var options = new GradientOptions("loss", row.Wrt);
+        var grads = row.Shapes is null ? Backward.Append(gradModel, options)
+            : Backward.Append(gradModel, options, row.Shapes(ShapeInference.Infer(gradModel)));
         foreach (var w in row.Wrt)
         {
             var g = grads[w] ?? throw new Xunit.Sdk.XunitException($"[{row.Name}] no gradient reached '{w}'.");
