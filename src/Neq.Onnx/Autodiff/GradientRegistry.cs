@@ -72,6 +72,12 @@ public static class GradientRegistry
         ["Conv"] = ConvRules.Conv,
         ["ConvTranspose"] = ConvRules.ConvTranspose,
 
+        // ---- pooling (Rules/PoolRules.cs) ----
+        ["MaxPool"] = PoolRules.MaxPool,
+        ["AveragePool"] = PoolRules.AveragePool,
+        ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+        ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
+
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,
