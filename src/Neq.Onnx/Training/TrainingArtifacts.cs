@@ -64,7 +64,7 @@ public static class TrainingArtifacts
             if (t.ElementCount() != data.Length)
                 throw new ArgumentException($"'{name}' has {t.ElementCount()} elements in the inference model, but {data.Length} were given.", nameof(values));
             var fresh = Tensors.Float(name, t.Dims.ToArray(), data);
-            t.ClearFloatData();
+            t.FloatData.Clear();
             t.RawData = fresh.RawData;
         }
         return copy;

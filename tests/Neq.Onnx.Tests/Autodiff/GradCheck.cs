@@ -83,7 +83,7 @@ public static class GradCheck
         return OnnxModel.Create(b.Graph, row.Opset);
     }
 
-    static byte[] OnnxFileBytes(ModelProto m) => Io.OnnxFile.Serialize(m);
+    static byte[] OnnxFileBytes(ModelProto m) => global::Neq.Onnx.Io.OnnxFile.Serialize(m);
 
     static string[] Names(GradCase row) => row.Inputs.Select(i => i.Name).ToArray();
 

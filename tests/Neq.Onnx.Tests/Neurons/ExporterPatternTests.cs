@@ -42,7 +42,7 @@ public sealed class ExporterPatternTests
         // Reference: the original graph, with the hooked values made outputs too.
         var reference = p.Model.Clone();
         foreach (var l in p.Layers.Where(l => !outputs.Contains(l.Activation)))
-            reference.Graph.Output.Add(new Shapes.TensorType(DataType.Float, null).ToValueInfo(l.Activation));
+            reference.Graph.Output.Add(new global::Neq.Onnx.Shapes.TensorType(DataType.Float, null).ToValueInfo(l.Activation));
         var hooked = outputs.Concat(p.Layers.Select(l => l.Activation).Where(a => !outputs.Contains(a))).ToList();
 
         var injected = p.Model.Clone();
