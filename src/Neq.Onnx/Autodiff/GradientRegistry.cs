@@ -78,6 +78,10 @@ public static class GradientRegistry
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
         ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
 
+        // ---- normalization (Rules/NormalizationRules.cs) ----
+        ["BatchNormalization"] = NormalizationRules.BatchNormalization,
+        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
+
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,

@@ -1,5 +1,6 @@
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Shapes;
+using Neq.Onnx.Ir;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Tests.Autodiff;
@@ -18,6 +19,7 @@ namespace Neq.Onnx.Tests.Autodiff;
 /// <param name="Seed">Seed of the input values and of the loss weights.</param>
 /// <param name="Sample">Draws one input value; default: magnitude in [0.2, 1.2], random sign (keeps away from kinks at 0).</param>
 /// <param name="Shapes">Adjusts the inferred types and constants before differentiation (e.g. hides sizes to exercise the run-time shape forms); null keeps them.</param>
+/// <param name="Finish">Edits the forward model once its graph is built (e.g. turns a node into a function-defined project operator).</param>
 public sealed record GradCase(
     string Name,
     IReadOnlyList<(string Name, long[] Shape)> Inputs,
@@ -28,7 +30,8 @@ public sealed record GradCase(
     long Opset = 17,
     int Seed = 1234,
     Func<Random, double>? Sample = null,
-    Func<ShapeInferenceResult, ShapeInferenceResult>? Shapes = null)
+    Func<ShapeInferenceResult, ShapeInferenceResult>? Shapes = null,
+    Action<ModelProto>? Finish = null)
 {
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -70,6 +70,7 @@ public static class GradCheck
         row.Build(b);
         // Learn y's shape from ONNX Runtime itself, then weight it with R.
         var probe = OnnxModel.Create(b.Graph.Clone(), row.Opset);
+        row.Finish?.Invoke(probe);
         probe.Graph.Output.Add(new ValueInfoProto { Name = "y" });
         using var s = new InferenceSession(OnnxFileBytes(probe));
         using var outputs = s.Run(new RunOptions(), Names(row), Values(row, values), ["y"]);
@@ -80,7 +81,9 @@ public static class GradCheck
         var weighted = b.Op("Mul", ["y", rName]);
         b.Op("ReduceSum", [weighted], [Attr.Int("keepdims", 0)], output: "loss"); // no axes: all, in every opset
         b.AddOutput("loss");
-        return OnnxModel.Create(b.Graph, row.Opset);
+        var model = OnnxModel.Create(b.Graph, row.Opset);
+        row.Finish?.Invoke(model);
+        return model;
     }
 
     static byte[] OnnxFileBytes(ModelProto m) => global::Neq.Onnx.Io.OnnxFile.Serialize(m);
