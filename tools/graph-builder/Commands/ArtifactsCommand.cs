@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using Neq.Onnx.Io;
 using Neq.Onnx.Training;
@@ -51,42 +50,42 @@ public sealed class ArtifactsCommand : Command
         Arguments.Add(_model);
         foreach (var o in new Option[] { _optimizer, _loss, _momentum, _nesterov, _weightDecay, _beta1, _beta2, _epsilon, _split, _output })
             Options.Add(o);
-        Validators.Add(Validate);
         SetAction(Run);
     }
 
-    OptimizerOptions OptimizerOf(SymbolResult r) => new(
+    OptimizerOptions OptimizerOf(ParseResult r) => new(
         r.GetValue(_optimizer) switch { "adam" => OptimizerKind.Adam, "adamw" => OptimizerKind.AdamW, _ => OptimizerKind.Sgd },
         r.GetValue(_momentum), r.GetValue(_nesterov), r.GetValue(_weightDecay),
         r.GetValue(_beta1), r.GetValue(_beta2), r.GetValue(_epsilon));
 
-    void Validate(CommandResult result)
+    /// <summary>What is wrong with a well-formed command line's option values, or null.</summary>
+    // Checked when the command runs, not in a validator: validators see options left out as
+    // default(T), not as their default values.
+    string? Problem(ParseResult parse)
     {
-        string? kind;
-        OptimizerOptions options;
-        try
-        {
-            kind = result.GetValue(_optimizer);
-            options = OptimizerOf(result);
-        }
-        catch (InvalidOperationException)
-        {
-            return; // a value that failed to parse: the parser has reported it already
-        }
-        if (kind is null) return;
-        try { options.Validate(); }
-        catch (ArgumentException e) { result.AddError(e.Message); }
-        if (kind != "sgd" && (result.GetResult(_momentum) is { Implicit: false } || result.GetResult(_nesterov) is { Implicit: false }))
-            result.AddError($"--momentum and --nesterov apply to sgd, not {kind}.");
-        if (kind == "sgd" && new Option[] { _beta1, _beta2, _epsilon }.Any(o => result.GetResult(o) is { Implicit: false }))
-            result.AddError("--beta1, --beta2 and --epsilon apply to adam and adamw, not sgd.");
+        var kind = parse.GetRequiredValue(_optimizer);
+        bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
+        if (kind != "sgd" && (Given(_momentum) || Given(_nesterov)))
+            return $"--momentum and --nesterov apply to sgd, not {kind}.";
+        if (kind == "sgd" && (Given(_beta1) || Given(_beta2) || Given(_epsilon)))
+            return "--beta1, --beta2 and --epsilon apply to adam and adamw, not sgd.";
+        try { OptimizerOf(parse).Validate(); }
+        catch (ArgumentException e) { return e.Message; }
+        return null;
     }
 
     int Run(ParseResult parse)
     {
+        if (Problem(parse) is { } problem)
+        {
+            var error = parse.InvocationConfiguration.Error;
+            error.WriteLine($"error: {problem}");
+            error.WriteLine($"Run '{Cli.ProgramName} {Name} --help' for usage.");
+            return ExitCodes.Usage;
+        }
         var path = parse.GetRequiredValue(_model);
         var dir = parse.GetRequiredValue(_output);
-        var options = new ArtifactOptions(OptimizerOf(parse.CommandResult),
+        var options = new ArtifactOptions(OptimizerOf(parse),
             parse.GetValue(_loss) == "mse" ? LossKind.MeanSquaredError : LossKind.CrossEntropy,
             parse.GetValue(_split));
         var model = OnnxFile.Load(path);
