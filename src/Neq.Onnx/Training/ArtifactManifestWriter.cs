@@ -7,9 +7,10 @@ namespace Neq.Onnx.Training;
 /// <summary>Describes a built artifact set as its <see cref="ArtifactManifest"/>.</summary>
 static class ArtifactManifestWriter
 {
-    public static ArtifactManifest Describe(TrainingArtifactSet set, ArtifactPlan plan, ArtifactOptions options, IOptimizer optimizer)
+    public static ArtifactManifest Describe(IReadOnlyList<(string File, ModelProto Model)> files, ArtifactPlan plan, ArtifactOptions options, IOptimizer optimizer)
     {
-        var trainInputs = set.Train.Graph.Input.ToDictionary(v => v.Name, Tensor, StringComparer.Ordinal);
+        var train = files.Single(f => f.File == TrainingArtifactSet.TrainFile).Model;
+        var trainInputs = train.Graph.Input.ToDictionary(v => v.Name, Tensor, StringComparer.Ordinal);
         var slots = plan.Parameters.Select(p => new ParameterSlot(p.Name, p.Type, TrainingNames.Gradient(p.Name), p.Mask)).ToArray();
         var state = optimizer.State(slots);
         var o = optimizer.Options;
@@ -40,7 +41,7 @@ static class ArtifactManifestWriter
                 int axis = l.Kind == NeuronLayerKind.Dense ? (type.Rank ?? 2) - 1 : 1;
                 return new ManifestActivation(l.ActivationOutput, l.Name, KindName(l.Kind), l.Channels, axis, Dims(type));
             }).ToArray(),
-            Graphs: set.Files().Select(f => new ManifestGraph(Path.GetFileNameWithoutExtension(f.File), f.File,
+            Graphs: files.Select(f => new ManifestGraph(Path.GetFileNameWithoutExtension(f.File), f.File,
                 f.Model.Graph.Input.Select(Tensor).ToArray(), f.Model.Graph.Output.Select(Tensor).ToArray())).ToArray());
     }
 

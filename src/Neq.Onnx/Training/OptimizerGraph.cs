@@ -49,7 +49,7 @@ public static class OptimizerGraph
 
     /// <summary>
     /// A stand-alone update graph (update.onnx): inputs lr, parameters, gradients, optimizer state and
-    /// masks; outputs the updated parameters and state, in that order.
+    /// masks (float[C]); outputs the updated parameters and state, in that order.
     /// </summary>
     public static Ir.ModelProto BuildUpdateModel(IOptimizer optimizer, IReadOnlyList<TrainableParameter> parameters,
         IReadOnlyList<(string Name, int Channels)> masks, long opset = OnnxModel.DefaultOpset)

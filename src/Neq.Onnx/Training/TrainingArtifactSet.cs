@@ -23,14 +23,15 @@ public sealed record TrainingArtifactSet(ModelProto Train, ModelProto Eval, Mode
     /// <summary>File name of <see cref="Update"/>.</summary>
     public const string UpdateFile = "update.onnx";
 
-    /// <summary>The models by file name, in a fixed order.</summary>
-    public IEnumerable<(string File, ModelProto Model)> Files()
+    /// <summary>The models by file name, in a fixed order: train, eval, infer, then grad and update when present.</summary>
+    public IReadOnlyList<(string File, ModelProto Model)> Files() => FilesOf(Train, Eval, Infer, Grad, Update);
+
+    internal static IReadOnlyList<(string File, ModelProto Model)> FilesOf(ModelProto train, ModelProto eval, ModelProto infer, ModelProto? grad, ModelProto? update)
     {
-        yield return (TrainFile, Train);
-        yield return (EvalFile, Eval);
-        yield return (InferFile, Infer);
-        if (Grad is not null) yield return (GradFile, Grad);
-        if (Update is not null) yield return (UpdateFile, Update);
+        var files = new List<(string, ModelProto)> { (TrainFile, train), (EvalFile, eval), (InferFile, infer) };
+        if (grad is not null) files.Add((GradFile, grad));
+        if (update is not null) files.Add((UpdateFile, update));
+        return files;
     }
 
     /// <summary>Writes every model and manifest.json into <paramref name="directory"/> (created if needed); returns the paths written.</summary>

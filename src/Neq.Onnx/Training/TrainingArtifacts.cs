@@ -42,8 +42,8 @@ public static class TrainingArtifacts
             FinishGrad(grad, plan, gradients);
             update = OptimizerGraph.BuildUpdateModel(optimizer, plan.Parameters, plan.Layers.Select(l => (l.Mask, l.Channels)).ToArray(), plan.Opset);
         }
-        var set = new TrainingArtifactSet(train, eval, infer, grad, update, null!);
-        return set with { Manifest = ArtifactManifestWriter.Describe(set, plan, options, optimizer) };
+        var manifest = ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer);
+        return new TrainingArtifactSet(train, eval, infer, grad, update, manifest);
     }
 
     /// <summary>
@@ -97,6 +97,9 @@ public static class TrainingArtifacts
         var gated = MaskInjection.Inject(core, new MaskInjectionOptions(ExportActivations: false)).Layers;
         if (!gated.Select(l => l.Mask).SequenceEqual(plan.Layers.Select(l => l.Mask), StringComparer.Ordinal))
             throw new InvalidOperationException("Mask injection found other layers than NeuronLayers.Find.");
+        // Masks are required inputs here: ONNX Runtime warns, per session and per mask, about the
+        // default-ones initializers the injection gives them, and a trainer always knows its masks.
+        RemoveInitializers(core.Graph, plan.Layers.Select(l => l.Mask));
         foreach (var bn in plan.BatchNorms)
             TrainingBatchNorm.Replace(core, bn.Output[0], plan.TypeOf(bn.Output[0]), plan.RunningStatistics.First(r => r.Name == bn.Input[3]).Type);
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
@@ -173,6 +176,14 @@ public static class TrainingArtifacts
             graph.Input.Add(TensorType.Of((DataType)t.DataType, t.Dims.ToArray()).ToValueInfo(t.Name));
         }
         if (set.Count > 0) throw new InvalidOperationException($"No initializer named '{set.First()}'.");
+    }
+
+    /// <summary>Drops the initializers of these names (defaults of graph inputs).</summary>
+    static void RemoveInitializers(GraphProto graph, IEnumerable<string> names)
+    {
+        var set = new HashSet<string>(names, StringComparer.Ordinal);
+        for (int k = graph.Initializer.Count - 1; k >= 0; k--)
+            if (set.Contains(graph.Initializer[k].Name)) graph.Initializer.RemoveAt(k);
     }
 
     /// <summary>Puts the graph inputs in <paramref name="order"/> (every input must be named exactly once).</summary>

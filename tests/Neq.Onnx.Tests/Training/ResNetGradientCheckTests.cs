@@ -33,6 +33,7 @@ public sealed class ResNetGradientCheckTests(ITestOutputHelper log)
         };
         foreach (var p in m.Parameters) feeds[p.Name] = Feed.Of(inits[p.Name], [.. p.Shape]);
         foreach (var r in m.RunningStatistics) feeds[r.Name] = Feed.Of(inits[r.Name], [.. r.Shape]);
+        SmallNets.AddOpenMasks(feeds, m);
 
         var sample = new List<(string, int)>();
         foreach (var name in Tensors)

@@ -73,6 +73,7 @@ public sealed class ResNetTrainingTests(ITestOutputHelper log)
         var feeds = new Dictionary<string, Feed>(StringComparer.Ordinal) { [TrainingNames.LearningRate] = Feed.Of([0.05f]) };
         foreach (var p in m.Parameters) feeds[p.Name] = Feed.Of(inits[p.Name], [.. p.Shape]);
         foreach (var r in m.RunningStatistics) feeds[r.Name] = Feed.Of(inits[r.Name], [.. r.Shape]);
+        SmallNets.AddOpenMasks(feeds, m);
         foreach (var s in m.OptimizerState) feeds[s.Name] = Feed.Of(new float[s.Shape.Aggregate(1L, (a, b) => a * b)], [.. s.Shape]);
         var carried = m.Parameters.Select(p => (p.Name, p.Output))
             .Concat(m.OptimizerState.Concat(m.RunningStatistics).Select(s => (s.Name, s.Output))).ToArray();

@@ -58,6 +58,12 @@ static class SmallNets
     public static float[] Uniform(Random rng, long count, double scale) =>
         Enumerable.Range(0, (int)count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
 
+    /// <summary>A mask of ones (nothing frozen) for every mask input of the manifest.</summary>
+    public static void AddOpenMasks(Dictionary<string, Feed> feeds, Neq.Onnx.Training.ArtifactManifest manifest)
+    {
+        foreach (var k in manifest.Masks) feeds[k.Name] = Feed.Of(Enumerable.Repeat(1f, k.Channels).ToArray(), k.Channels);
+    }
+
     /// <summary>The float initializers of a model by name.</summary>
     public static Dictionary<string, float[]> Initializers(ModelProto model) =>
         model.Graph.Initializer.Where(t => (DataType)t.DataType == DataType.Float)

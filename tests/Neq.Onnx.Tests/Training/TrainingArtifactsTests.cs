@@ -179,8 +179,7 @@ public sealed class TrainingArtifactsTests
     {
         var set = TrainingArtifacts.Build(SmallNets.ConvNet(), new ArtifactOptions(new OptimizerOptions(), Split: true));
         var feeds = Feeds(set, seed: 13);
-        feeds["conv.mask"] = Feed.Of([1f, 1, 1, 1], 4);
-        feeds["bn.mask"] = Feed.Of([1f, 1, 1, 1], 4);
+        SmallNets.AddOpenMasks(feeds, set.Manifest);
         var sample = set.Manifest.Parameters.SelectMany(p => new[] { (p.Name, 0), (p.Name, (int)p.Shape.Aggregate(1L, (a, b) => a * b) - 1) }).ToList();
         var results = FiniteDifferences.Compare(set.Grad!, feeds, sample, h: 1e-2);
         // float32 loss of a tiny net: noise ~1e-7 / 2e-2; tolerance 2e-3 absolute + 2 % relative.
@@ -208,6 +207,7 @@ public sealed class TrainingArtifactsTests
             [TrainingNames.LearningRate] = Feed.Of([0.1f]),
         };
         foreach (var p in m.Parameters) feeds[p.Name] = Feed.Of(inits[p.Name], [.. p.Shape]);
+        SmallNets.AddOpenMasks(feeds, m);
 
         // Without BatchNormalization the training forward is the inference forward: the loss is the
         // mean of (y − t)² over infer.onnx's output.
