@@ -53,6 +53,7 @@ public sealed record ArtifactManifest(
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         NewLine = "\n",
+        Converters = { new ShapeJsonConverter() },
     };
 
     /// <summary>The manifest as indented camelCase JSON (LF line ends, trailing newline).</summary>
