@@ -60,7 +60,7 @@ public static class Backward
             var total = engine.Total(w);
             var name = w + "_grad";
             if (total is not null && total != name)
-                total = builder.Op("Identity", [total], output: name, name: name); // Op picks the unique name: UniqueName would reserve it first and AddNode then reject it
+                total = new Emitter(builder, opset, name).IdentityTo(total, builder.UniqueName(name));
             result[w] = total;
         }
         return result;
@@ -112,7 +112,7 @@ public static class Backward
             if (!_parts.TryGetValue(value, out var list) || list.Count == 0) return null;
             if (list.Count > 1)
             {
-                var sum = builder.Op("Sum", list, output: value + "_grad", name: value + "_grad");
+                var sum = new Emitter(builder, opset, value + "_grad").Sum(list, builder.UniqueName(value + "_grad"));
                 list.Clear();
                 list.Add(sum);
             }

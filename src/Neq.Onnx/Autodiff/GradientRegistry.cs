@@ -21,8 +21,9 @@ public static class GradientRegistry
         ["ArgMax"] = null, ["ArgMin"] = null, ["NonZero"] = null, ["OneHot"] = null, ["Floor"] = null,
         ["Ceil"] = null, ["Round"] = null, ["Sign"] = null, ["RandomNormal"] = null, ["RandomUniform"] = null,
         ["RandomNormalLike"] = null, ["RandomUniformLike"] = null, ["EyeLike"] = null,
-        // added with the rules-a families: integer, bitwise and sampling operators
-        ["BitShift"] = null, ["BitwiseAnd"] = null, ["BitwiseOr"] = null, ["BitwiseXor"] = null,
+        // added with the rules-a families: integer, bitwise and sampling operators; Hardmax is
+        // piecewise constant (derivative 0 almost everywhere), like Floor and Sign
+        ["Hardmax"] = null, ["BitShift"] = null, ["BitwiseAnd"] = null, ["BitwiseOr"] = null, ["BitwiseXor"] = null,
         ["BitwiseNot"] = null, ["Bernoulli"] = null, ["Multinomial"] = null, ["NonMaxSuppression"] = null,
 
         // ---- elementwise (Rules/ElementwiseRules.cs) ----
@@ -68,27 +69,6 @@ public static class GradientRegistry
         ["LogSoftmax"] = ActivationRules.LogSoftmax,
         ["Dropout"] = ActivationRules.Dropout,
 
-        // ---- convolution (Rules/ConvRules.cs) ----
-        ["Conv"] = ConvRules.Conv,
-        ["ConvTranspose"] = ConvRules.ConvTranspose,
-
-        // ---- pooling (Rules/PoolRules.cs) ----
-        ["MaxPool"] = PoolRules.MaxPool,
-        ["AveragePool"] = PoolRules.AveragePool,
-        ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
-        ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
-
-        // ---- normalization (Rules/NormalizationRules.cs) ----
-        ["BatchNormalization"] = NormalizationRules.BatchNormalization,
-        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
-
-        // ---- matrix products (Rules/MatMulRules.cs) ----
-        ["MatMul"] = MatMulRules.MatMul,
-        ["Gemm"] = MatMulRules.Gemm,
-
-        // ---- NEq masks (Rules/MaskRules.cs) ----
-        [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
-
         // ---- shape and data movement (Rules/ShapeRules.cs) ----
         ["Reshape"] = ShapeRules.ReshapeLike,
         ["Flatten"] = ShapeRules.ReshapeLike,
@@ -112,6 +92,31 @@ public static class GradientRegistry
         ["ReduceSumSquare"] = ReductionRules.ReduceSumSquare,
         ["ReduceLogSum"] = ReductionRules.ReduceLogSum,
         ["ReduceLogSumExp"] = ReductionRules.ReduceLogSumExp,
+
+        // ---- convolution (Rules/ConvRules.cs) ----
+        ["Conv"] = ConvRules.Conv,
+        ["ConvTranspose"] = ConvRules.ConvTranspose,
+
+        // ---- pooling (Rules/PoolRules.cs) ----
+        ["MaxPool"] = PoolRules.MaxPool,
+        ["AveragePool"] = PoolRules.AveragePool,
+        ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+        ["GlobalMaxPool"] = PoolRules.GlobalMaxPool,
+
+        // ---- normalization (Rules/NormalizationRules.cs) ----
+        ["BatchNormalization"] = NormalizationRules.BatchNormalization,
+        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
+
+        // ---- losses (Rules/LossRules.cs) ----
+        ["SoftmaxCrossEntropyLoss"] = LossRules.SoftmaxCrossEntropyLoss,
+        ["NegativeLogLikelihoodLoss"] = LossRules.NegativeLogLikelihoodLoss,
+
+        // ---- matrix products (Rules/MatMulRules.cs) ----
+        ["MatMul"] = MatMulRules.MatMul,
+        ["Gemm"] = MatMulRules.Gemm,
+
+        // ---- NEq masks (Rules/MaskRules.cs) ----
+        [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
     };
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>

@@ -12,6 +12,7 @@ public sealed class GraphBuilder
 {
     readonly HashSet<string> _names = new(StringComparer.Ordinal);
     readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
+    readonly HashSet<string> _reserved = new(StringComparer.Ordinal); // named by UniqueName, not yet produced
 
     /// <summary>The graph being built; nodes are appended in call order.</summary>
     public GraphProto Graph { get; }
@@ -42,7 +43,12 @@ public sealed class GraphBuilder
     /// Reserves and returns a value name: <paramref name="hint"/> itself when free, else
     /// <c>hint__1</c>, <c>hint__2</c>, …
     /// </summary>
-    public string UniqueName(string hint) => Reserve(_names, hint);
+    public string UniqueName(string hint)
+    {
+        var name = Reserve(_names, hint);
+        _reserved.Add(name);
+        return name;
+    }
 
     /// <summary>Reserves and returns a node name, unique among the graph's node names.</summary>
     public string UniqueNodeName(string hint) => Reserve(_nodeNames, hint);
@@ -60,7 +66,7 @@ public sealed class GraphBuilder
     /// <summary>Adds a graph input of the given type; returns its (unique) name.</summary>
     public string AddInput(string name, TensorType type)
     {
-        var unique = UniqueName(name);
+        var unique = Reserve(_names, name);
         Graph.Input.Add(type.ToValueInfo(unique));
         return unique;
     }
@@ -72,14 +78,14 @@ public sealed class GraphBuilder
     /// <summary>Adds an initializer; its name is made unique. Returns the name used.</summary>
     public string AddInitializer(TensorProto tensor)
     {
-        tensor.Name = UniqueName(tensor.Name);
+        tensor.Name = Reserve(_names, tensor.Name);
         Graph.Initializer.Add(tensor);
         return tensor.Name;
     }
 
     /// <summary>
-    /// Appends a node. Output names are reserved as given (they must be new); attributes are
-    /// written in name order so that equal calls give equal bytes.
+    /// Appends a node. Output names must be new, or reserved by <see cref="UniqueName"/> and not
+    /// produced yet; attributes are written in name order so that equal calls give equal bytes.
     /// </summary>
     public NodeProto AddNode(NodeSpec spec)
     {
@@ -92,7 +98,7 @@ public sealed class GraphBuilder
         node.Input.AddRange(spec.Inputs);
         foreach (var o in spec.Outputs)
         {
-            if (o.Length > 0 && !_names.Add(o))
+            if (o.Length > 0 && !_reserved.Remove(o) && !_names.Add(o))
                 throw new InvalidOperationException($"Value '{o}' is already defined; node '{node.Name}' cannot produce it again.");
             node.Output.Add(o);
         }
@@ -112,7 +118,6 @@ public sealed class GraphBuilder
         var nodeName = UniqueNodeName(name ?? opType);
         _nodeNames.Remove(nodeName); // AddNode reserves it again
         var outName = UniqueName(output ?? nodeName + "_out");
-        _names.Remove(outName);
         AddNode(new NodeSpec(opType, inputs, [outName], attributes, nodeName, domain));
         return outName;
     }
@@ -122,7 +127,6 @@ public sealed class GraphBuilder
         IEnumerable<AttributeProto>? attributes = null, string? name = null, string domain = "")
     {
         var outs = outputHints.Select(h => h.Length == 0 ? "" : UniqueName(h)).ToArray();
-        foreach (var o in outs) _names.Remove(o);
         AddNode(new NodeSpec(opType, inputs, outs, attributes, name, domain));
         return outs;
     }

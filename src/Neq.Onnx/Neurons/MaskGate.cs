@@ -40,7 +40,7 @@ public static class MaskGate
 
     /// <summary>Adds the function to <paramref name="model"/> (once) at the model's default-domain opset.</summary>
     public static void EnsureDefined(ModelProto model) =>
-        NeqDomain.EnsureFunction(model, Function(model.OpsetOf("") ?? OnnxModel.DefaultOpset));
+        NeqDomain.AddFunction(model, OpType, () => Function(model.OpsetOf("") ?? OnnxModel.DefaultOpset));
 
     /// <summary>
     /// Appends <c>MaskGate(<paramref name="parameter"/>, <paramref name="mask"/>)</c> gating along

@@ -37,7 +37,8 @@ public static class ModelNormalizer
         bool Materialize(NodeProto reader, int input, Func<ConstTensor, bool> accept)
         {
             var v = reader.Input[input];
-            if (v.Length == 0 || g.Initializers.ContainsKey(v)) return false;
+            // A graph output stays computed: outputs that are initializers are best avoided.
+            if (v.Length == 0 || g.Initializers.ContainsKey(v) || g.Outputs.Contains(v)) return false;
             if (chain.IdentityRoot(v) is { } root)
             {
                 reader.Input[input] = root;

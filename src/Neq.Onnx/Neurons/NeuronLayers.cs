@@ -113,8 +113,7 @@ public static class NeuronLayers
             var unknown = wanted.Where(n => !known.Contains(n)).ToList();
             if (unknown.Count > 0)
                 throw new ArgumentException(
-                    $"No neuron layer is named {string.Join(", ", unknown.Select(n => $"'{n}'"))}. Layers: {string.Join(", ", known)}.",
-                    nameof(options));
+                    $"No neuron layer is named {string.Join(", ", unknown.Select(n => $"'{n}'"))}. Layers: {string.Join(", ", all.Select(m => m.Layer.Name))}.");
             var set = wanted.ToHashSet(StringComparer.Ordinal);
             return all.Where(m => set.Contains(m.Layer.Name)).ToList();
         }

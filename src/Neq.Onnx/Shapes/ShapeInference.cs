@@ -13,7 +13,8 @@ namespace Neq.Onnx.Shapes;
 /// Types are seeded from graph inputs, initializers (an initializer that is also a graph input is
 /// not a constant, since a caller may feed another value), declared value_info and graph outputs;
 /// then nodes are visited in order, each by the rule for its operator in <see cref="ShapeRules"/>.
-/// Operators without a rule, or of another domain, leave their outputs unknown (or as declared).
+/// Operators without a rule, or of another domain than ONNX's and the project's (ai.neq), leave
+/// their outputs unknown (or as declared).
 /// Inference never throws on unusual input; it throws <see cref="OnnxFormatException"/>, naming
 /// the node, only for a contradiction that makes the graph invalid (such as Concat of mismatched
 /// sizes, or a Conv whose weight does not match its input's channels).
@@ -45,7 +46,13 @@ public static class ShapeInference
 
     static void Visit(InferenceState state, NodeProto node, long opset)
     {
-        if (node.Domain is not ("" or "ai.onnx") || !ShapeRules.Table.TryGetValue(node.OpType, out var rule)) return;
+        var table = node.Domain switch
+        {
+            "" or "ai.onnx" => ShapeRules.Table,
+            NeqDomain.Name => ShapeRules.NeqTable,
+            _ => null,
+        };
+        if (table is null || !table.TryGetValue(node.OpType, out var rule)) return;
         try
         {
             rule(new NodeContext(state, node, opset));

@@ -75,4 +75,15 @@ internal static partial class ShapeRules
         // Losses.
         ["SoftmaxCrossEntropyLoss"] = Loss, ["NegativeLogLikelihoodLoss"] = Loss,
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Rules for the project's own operators (domain <see cref="Graphs.NeqDomain.Name"/>, defined as
+    /// model-local functions in src/Neq.Onnx/Graphs).
+    /// </summary>
+    public static readonly FrozenDictionary<string, ShapeRule> NeqTable = new Dictionary<string, ShapeRule>(StringComparer.Ordinal)
+    {
+        // Y like X; running mean/var, saved mean and saved 1/std per channel, as a
+        // five-output training-mode BatchNormalization.
+        [Graphs.BatchNormTraining.OpType] = BatchNormalization,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 }

@@ -1,5 +1,8 @@
+using Neq.Onnx.Autodiff;
 using Neq.Onnx.Graphs;
+using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Tests.Autodiff;
@@ -65,6 +68,17 @@ public sealed class ConvGradientTests
 
     public static TheoryData<GradCase> OtherRows() =>
     [
+        // Symbolic batch size: the rules need spatial sizes only.
+        new("Conv 2-D s1 pads 1 g2 bias, batch N", [("x", [2, 4, 5, 5]), ("w", [4, 2, 3, 3]), ("b", [4])],
+            b => b.Op("Conv", ["x", "w", "b"], [Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("group", 2)], output: "y"),
+            ["x", "w", "b"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w", "b")),
+        new("Conv 2-D s2 pads 1, batch N", [("x", [2, 2, 6, 5]), ("w", [3, 2, 3, 3])],
+            b => b.Op("Conv", ["x", "w"], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)], output: "y"),
+            ["x", "w"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w")),
+        new("ConvTranspose 2-D s2 output_padding 1, batch N", [("x", [2, 2, 3, 3]), ("w", [2, 2, 3, 3])],
+            b => b.Op("ConvTranspose", ["x", "w"], [Attr.Ints("strides", 2, 2), Attr.Ints("output_padding", 1, 1), Attr.Ints("pads", 1, 0, 0, 1)], output: "y"),
+            ["x", "w"], DataType.Float, Tol, Shapes: SymbolicBatch.Except("w")),
+
         new("Conv 3-D s2 pads 1 g2 bias", [("x", [1, 2, 4, 3, 4]), ("w", [2, 1, 2, 2, 3]), ("b", [2])],
             b => b.Op("Conv", ["x", "w", "b"], [Attr.Ints("strides", 2, 1, 2), Attr.Ints("pads", 1, 0, 1, 0, 1, 1), Attr.Int("group", 2)], output: "y"),
             ["x", "w", "b"], DataType.Float, Tol),
@@ -115,6 +129,66 @@ public sealed class ConvGradientTests
             b => b.Op("ConvTranspose", ["x", "w"], [Attr.Ints("strides", 2, 1, 2)], output: "y"),
             ["x", "w"], DataType.Float, Tol),
     ];
+
+    /// <summary>
+    /// A small CNN end to end — Conv, BatchNormTraining, Tanh, AveragePool, strided grouped Conv,
+    /// GlobalAveragePool, Flatten, Gemm, SoftmaxCrossEntropyLoss — so the rules compose. Smooth
+    /// on purpose (no ReLU or MaxPool kinks a float step of 1e-2 could cross); float32 because of
+    /// Conv, tolerance 5e-3 (a deeper chain of float rounding than one operator).
+    /// </summary>
+    public static TheoryData<GradCase> NetworkRows() =>
+    [
+        new("small CNN", [("x", [3, 2, 6, 6]), ("w1", [4, 2, 3, 3]), ("gamma", [4]), ("beta", [4]), ("mean", [4]), ("var", [4]), ("w2", [6, 2, 3, 3]), ("b2", [6]), ("fc", [5, 6]), ("fcb", [5])],
+            b =>
+            {
+                var h = b.Op("Conv", ["x", "w1"], [Attr.Ints("pads", 1, 1, 1, 1)]);
+                h = b.Op("BatchNormalization", [h, "gamma", "beta", "mean", "var"], name: "bn");
+                h = b.Op("Tanh", [h]);
+                h = b.Op("AveragePool", [h], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 1, 1)]);
+                h = b.Op("Conv", [h, "w2", "b2"], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("group", 2)]);
+                h = b.Op("Flatten", [b.Op("GlobalAveragePool", [h])]);
+                h = b.Op("Gemm", [h, "fc", "fcb"], [Attr.Int("transB", 1)]);
+                var labels = b.Const("labels", Tensors.Int64("", [3], [4, 0, 2]));
+                b.Op("SoftmaxCrossEntropyLoss", [h, labels], output: "y");
+            },
+            ["x", "w1", "gamma", "beta", "w2", "b2", "fc", "fcb"], DataType.Float, 5e-3,
+            Sample: r => 0.2 + r.NextDouble(), // positive running variance
+            Finish: m => BatchNormTraining.Replace(m, m.Graph.Node.Single(n => n.Name == "bn"))),
+    ];
+
+    [Theory]
+    [MemberData(nameof(NetworkRows))]
+    public void Network_gradient_matches_finite_differences(GradCase row) => GradCheck.Run(row);
+
+    /// <summary>
+    /// The CPU-fast forms are the ones taken: for stride 1 the input gradient is a Conv (no
+    /// ConvTranspose) and the weight gradient per-offset MatMuls; stride 2 uses ConvTranspose and
+    /// the swapped Conv. Same graph twice gives identical bytes.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Stride_picks_the_backward_forms_deterministically(long stride)
+    {
+        byte[] Build(out string[] ops)
+        {
+            var b = new GraphBuilder("conv");
+            b.AddInput("x", TensorType.Of(DataType.Float, 2, 4, 8, 8));
+            b.AddInput("w", TensorType.Of(DataType.Float, 8, 4, 3, 3));
+            b.Op("Conv", ["x", "w"], [Attr.Ints("strides", stride, stride), Attr.Ints("pads", 1, 1, 1, 1)], output: "y");
+            b.Op("ReduceSum", ["y"], [Attr.Int("keepdims", 0)], output: "loss");
+            var model = OnnxModel.Create(b.Graph);
+            int before = model.Graph.Node.Count;
+            Backward.Append(model, new GradientOptions("loss", ["x", "w"]));
+            ops = model.Graph.Node.Skip(before).Select(n => n.OpType).ToArray();
+            return OnnxFile.Serialize(model);
+        }
+        var first = Build(out var ops);
+        Assert.Equal(first, Build(out _));
+        Assert.Equal(stride == 1 ? 0 : 1, ops.Count(o => o == "ConvTranspose"));
+        Assert.Equal(stride == 1 ? 9 : 0, ops.Count(o => o == "MatMul"));
+        Assert.Equal(1, ops.Count(o => o == "Conv")); // dX (stride 1) or dW (stride 2)
+    }
 
     [Theory]
     [MemberData(nameof(ConvRows))]

@@ -1,6 +1,6 @@
 using Neq.Onnx.Graphs;
-using Neq.Onnx.Shapes;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Tests.Autodiff;

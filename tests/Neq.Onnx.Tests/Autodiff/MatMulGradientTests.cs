@@ -38,6 +38,10 @@ public sealed class MatMulGradientTests
         MatMul("2-D · batched (A broadcast)", [3, 4], [2, 4, 5]),
         MatMul("batch 1 vs 2 broadcast", [2, 1, 3, 4], [1, 3, 4, 2]),
         MatMul("rank 4 · rank 3", [2, 2, 3, 4], [2, 4, 3]),
+        MatMul("batched · 2-D, batch N", [2, 3, 4], [4, 5]) with { Shapes = SymbolicBatch.Except("b") },
+        MatMul("2-D · batched, every size unknown", [3, 4], [2, 4, 5]) with { Shapes = RunTimeShapes.UnknownSizes },
+        MatMul("1-D · batched, every size unknown", [4], [2, 4, 3]) with { Shapes = RunTimeShapes.UnknownSizes },
+        MatMul("[N, K] · [K, M] classifier, batch N", [3, 4], [4, 2]) with { Shapes = SymbolicBatch.Except("b") },
 
         Gemm(false, false, [3, 2]),
         Gemm(true, false, [2], alpha: 0.5f, beta: 2f),

@@ -12,9 +12,18 @@ namespace Neq.Onnx.Tests.Autodiff;
 /// </summary>
 public sealed class MissingRuleTests
 {
-    /// <summary>y = Det(a)·b, with the Det node named "det_node".</summary>
-    static void DetTimesB(GraphBuilder b) =>
-        b.Op("Mul", [b.Op("Det", ["a"], name: "det_node"), "b"], output: "y");
+    /// <summary>
+    /// y = Det(a)·b, with the Det node named "det_node". Det's output type is declared in
+    /// value_info (shape inference need not know Det), so only the missing rule can fail.
+    /// </summary>
+    static void DetTimesB(GraphBuilder b) => b.Op("Mul", [Det(b), "b"], output: "y");
+
+    static string Det(GraphBuilder b)
+    {
+        var det = b.Op("Det", ["a"], name: "det_node");
+        b.Graph.ValueInfo.Add(TensorType.Of(DataType.Float).ToValueInfo(det));
+        return det;
+    }
 
     [Fact]
     public void On_the_parameter_to_loss_path_it_is_an_error_naming_the_operator_and_node()
@@ -36,7 +45,7 @@ public sealed class MissingRuleTests
         new("Det off the path: its input needs no gradient", [("a", [3, 3]), ("b", [2])], DetTimesB, ["b"],
             DataType.Float, 1e-3),
         new("Det off the path: its output does not reach the loss", [("a", [3, 3]), ("b", [3, 3])],
-            b => { b.Op("Det", ["a"], name: "det_node"); b.Op("Add", ["a", "b"], output: "y"); }, ["a", "b"],
+            b => { Det(b); b.Op("Add", ["a", "b"], output: "y"); }, ["a", "b"],
             DataType.Float, 1e-3),
     ];
 

@@ -62,6 +62,14 @@ public sealed class NormalizationGradientTests
         Function("[N,C,H,W] (Cast)", [2, 3, 2, 3], opset: 13),
         Function("[N,C,H,W] (baked constants)", [2, 3, 2, 3], opset: 11),
         Function("[N,C,H,W]", [2, 3, 2, 3], opset: 21),
+
+        // Symbolic batch size.
+        Inference("[N,C,H,W] every size unknown", [2, 3, 2, 2]) with { Shapes = RunTimeShapes.UnknownSizes },
+        Training("[N,C,L] every size unknown", [3, 2, 3]) with { Shapes = RunTimeShapes.UnknownSizes },
+        Function("[N,C] every size unknown", [4, 3]) with { Shapes = RunTimeShapes.UnknownSizes },
+        Inference("[N,C,H,W] batch N", [2, 3, 2, 2]) with { Shapes = SymbolicBatch.Except("scale", "b", "mean", "var") },
+        Training("[N,C,H,W] batch N", [3, 2, 2, 3]) with { Shapes = SymbolicBatch.Except("scale", "b", "mean", "var") },
+        Function("[N,C,H,W] batch N", [3, 2, 2, 3]) with { Shapes = SymbolicBatch.Except("scale", "b", "mean", "var") },
     ];
 
     [Theory]

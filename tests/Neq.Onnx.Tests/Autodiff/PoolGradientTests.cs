@@ -59,6 +59,17 @@ public sealed class PoolGradientTests
         new("GlobalAveragePool 2-D", [("x", [2, 3, 4, 5])], b => b.Op("GlobalAveragePool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol),
         new("GlobalAveragePool 1-D", [("x", [2, 3, 6])], b => b.Op("GlobalAveragePool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol),
         new("GlobalMaxPool 2-D", [("x", [2, 3, 4, 5])], b => b.Op("GlobalMaxPool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol),
+
+        // ---- symbolic batch size ----
+        Max("3x3 s2 pads 1, every size unknown", [2, 2, 5, 5], [K(3, 3), S(2, 2), P(1, 1, 1, 1)]) with { Shapes = RunTimeShapes.UnknownSizes },
+        new("GlobalAveragePool, every size unknown", [("x", [2, 3, 4, 5])], b => b.Op("GlobalAveragePool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol,
+            Shapes: RunTimeShapes.UnknownSizes),
+        new("GlobalMaxPool, every size unknown", [("x", [2, 3, 4, 5])], b => b.Op("GlobalMaxPool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol,
+            Shapes: RunTimeShapes.UnknownSizes),
+        Max("3x3 s2 pads 1, batch N", [2, 2, 5, 5], [K(3, 3), S(2, 2), P(1, 1, 1, 1)]) with { Shapes = SymbolicBatch.Except() },
+        Avg("3x3 s2 pads 1 ceil_mode, batch N", [2, 2, 6, 6], [K(3, 3), S(2, 2), P(1, 1, 1, 1), Attr.Int("ceil_mode", 1)]) with { Shapes = SymbolicBatch.Except() },
+        new("GlobalAveragePool, batch N", [("x", [2, 3, 4, 5])], b => b.Op("GlobalAveragePool", ["x"], output: "y"), ["x"], DataType.Float, FloatTol,
+            Shapes: SymbolicBatch.Except()),
     ];
 
     [Theory]

@@ -22,3 +22,17 @@ public static class RunTimeShapes
     public static Func<ShapeInferenceResult, ShapeInferenceResult> UnknownSizesAndNotConstant(params string[] names) =>
         r => NotConstant(names)(UnknownSizes(r));
 }
+
+/// <summary>Hooks for rows of the conv, pool, matmul, normalization and loss families (rules-b).</summary>
+public static class SymbolicBatch
+{
+    /// <summary>
+    /// Axis 0 of every value but <paramref name="parameters"/> becomes the symbol "N", as in a
+    /// model exported with a dynamic batch size; every other size stays known.
+    /// </summary>
+    public static Func<ShapeInferenceResult, ShapeInferenceResult> Except(params string[] parameters) => r => new(
+        r.Types.ToDictionary(kv => kv.Key, kv => parameters.Contains(kv.Key) || kv.Value.Shape is not { Count: > 0 } s
+            ? kv.Value
+            : kv.Value with { Shape = [Dim.Sym("N"), .. s.Skip(1)] }),
+        r.Constants);
+}

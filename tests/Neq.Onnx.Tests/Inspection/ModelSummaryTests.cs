@@ -111,4 +111,26 @@ public class ModelSummaryTests
         Assert.Equal(1, s.OperatorCounts["MatMul"]);
         Assert.Equal(["a", "b"], s.Inputs.Select(v => v.Name));
     }
+
+    [Fact]
+    public void UnknownShapes_LeaveMacsUnknownInsteadOfGuessing()
+    {
+        // An operator of a foreign domain has no shape rule, so the Conv after it has no known input.
+        var g = new GraphBuilder("mystery");
+        var x = g.AddInput("x", new TensorType(DataType.Float, [Dim.Sym("N"), 2, 5, 5]));
+        x = g.Op("Mystery", [x], name: "m", domain: "com.example");
+        var w = g.AddInitializer(Tensors.Float("w", [4, 2, 3, 3], new float[72]));
+        g.AddOutput(g.Op("Conv", [x, w], name: "c"));
+        var model = OnnxModel.Create(g.Graph);
+        model.ImportOpset("com.example", 1);
+        var s = ModelSummaryBuilder.Build(model);
+
+        var conv = Assert.Single(s.Layers);
+        Assert.Null(conv.Macs);
+        Assert.Equal(4, conv.OutputChannels); // still known from the weight
+        Assert.False(s.AllMacsKnown);
+        Assert.Equal(1, s.OperatorCounts["com.example:Mystery"]);
+        Assert.Equal(1, s.Opsets["com.example"]);
+        Assert.Equal(72, s.ParameterCount);
+    }
 }

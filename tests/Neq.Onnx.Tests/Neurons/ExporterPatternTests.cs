@@ -42,7 +42,7 @@ public sealed class ExporterPatternTests
         // Reference: the original graph, with the hooked values made outputs too.
         var reference = p.Model.Clone();
         foreach (var l in p.Layers.Where(l => !outputs.Contains(l.Activation)))
-            reference.Graph.Output.Add(new global::Neq.Onnx.Shapes.TensorType(DataType.Float, null).ToValueInfo(l.Activation));
+            reference.Graph.Output.Add(new Neq.Onnx.Shapes.TensorType(DataType.Float, null).ToValueInfo(l.Activation));
         var hooked = outputs.Concat(p.Layers.Select(l => l.Activation).Where(a => !outputs.Contains(a))).ToList();
 
         var injected = p.Model.Clone();
@@ -56,6 +56,7 @@ public sealed class ExporterPatternTests
             Assert.All(Graphs.Tensors.ToFloatArray(ones), v => Assert.Equal(1f, v));
         }
         var exported = outputs.Concat(result.Layers.Select(l => l.ActivationOutput)).ToList();
+        Assert.Empty(global::Neq.Onnx.Checking.GraphChecker.Check(injected).Where(i => i.Severity == global::Neq.Onnx.Checking.CheckSeverity.Error).Select(i => i.ToString()));
 
         var rng = new Random(5);
         var maskFeeds = new (string Case, Func<int, float> Value)[]

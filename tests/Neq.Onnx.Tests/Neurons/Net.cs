@@ -56,7 +56,7 @@ sealed class Net(int seed = 7)
     public void AlsoInput(string name)
     {
         var t = Graph.Initializer.Single(i => i.Name == name);
-        Graph.Input.Add(global::Neq.Onnx.Shapes.TensorType.Of((DataType)t.DataType, t.Dims.ToArray()).ToValueInfo(name));
+        Graph.Input.Add(Neq.Onnx.Shapes.TensorType.Of((DataType)t.DataType, t.Dims.ToArray()).ToValueInfo(name));
     }
 
     /// <summary>A Constant node holding <paramref name="value"/>.</summary>
@@ -98,7 +98,7 @@ sealed class Net(int seed = 7)
     public void Output(params string[] names)
     {
         foreach (var n in names)
-            Graph.Output.Add(new global::Neq.Onnx.Shapes.TensorType(DataType.Float, null).ToValueInfo(n));
+            Graph.Output.Add(new Neq.Onnx.Shapes.TensorType(DataType.Float, null).ToValueInfo(n));
     }
 
     /// <summary>The model, with an exporter's producer name.</summary>

@@ -27,7 +27,7 @@ static class OrtRunner
         // Without optimizations a gated weight is an Identity's output, not a constant, so ORT
         // would not pre-pack it: turn pre-packing off on both sides so the same kernels run.
         if (!optimize) options.AddSessionConfigEntry("session.disable_prepacking", "1");
-        using var session = new InferenceSession(global::Neq.Onnx.Io.OnnxFile.Serialize(model), options);
+        using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(model), options);
         var names = feeds.Keys.ToArray();
         var values = names.Select(n => OrtValue.CreateTensorValueFromMemory(feeds[n].Data, feeds[n].Shape)).ToArray();
         try

@@ -85,8 +85,7 @@ sealed record ConvGeometry(long[] In, long[] Out, long[] Kernel, long[] Strides,
     {
         var t = c.Type(value);
         if (t.Shape is null || t.Shape.Count < 3 || t.Shape.Skip(2).Any(d => !d.IsKnown))
-            throw new OnnxFormatException(
-                $"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the spatial sizes of '{value}' ({t}) must be known numbers to build its gradient.");
+            throw c.Error($"the spatial sizes of '{value}' ({t}) must be known numbers to build its gradient");
         return t.Shape.Skip(2).Select(d => d.Value!.Value).ToArray();
     }
 
@@ -97,6 +96,6 @@ sealed record ConvGeometry(long[] In, long[] Out, long[] Kernel, long[] Strides,
         if (t?.Shape is { Count: > 2 } s && s.Skip(2).All(d => d.IsKnown))
             return s.Skip(2).Select(d => d.Value!.Value).ToArray();
         return c.Node.GetInts("kernel_shape")
-            ?? throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the kernel size is unknown (no kernel_shape, and '{weight}' has no known shape).");
+            ?? throw c.Error($"the kernel size is unknown (no kernel_shape, and '{weight}' has no known shape)");
     }
 }

@@ -43,12 +43,12 @@ static class ConvRules
         var padEnd = Enumerable.Range(0, r).Select(i => t.PadsEnd[i] - t.OutputPadding[i]).ToArray();
         var cut = Enumerable.Range(0, r).Select(i => yDims[i] + Math.Min(padEnd[i], 0)).ToArray();
         var geo = new ConvGeometry(cut, input, kernel, t.Strides, t.Dilations, t.PadsBegin, padEnd.Select(p => Math.Max(p, 0)).ToArray());
-        string g = c.G;
-        string CutG() => padEnd.Any(p => p < 0) ? g = c.Slice(c.G, new long[r], cut, SpatialAxes(r)) : g;
+        string? cutG = null;
+        string CutG() => cutG ??= padEnd.Any(p => p < 0) ? c.Slice(c.G, new long[r], cut, SpatialAxes(r)) : c.G;
 
         return c.Result(
             () => ConvOp(c, CutG(), c.I(1), geo, group),
-            () => WeightGrad(c, CutG(), c.I(0), geo, group, ChannelsPerGroup(c, c.I(1), c.G, group)),
+            () => WeightGrad(c, CutG(), c.I(0), geo, group, ChannelsPerGroup(c, c.I(1), c.O(0), group)),
             () => BiasGrad(c, r));
     }
 
@@ -101,12 +101,57 @@ static class ConvRules
     }
 
     /// <summary>
+    /// The gradient of a Conv's weight: <see cref="WeightGradByShifts"/> for stride 1 (the
+    /// fastest form measured on CPU, see the facts file), else <see cref="WeightGradByConv"/>.
+    /// </summary>
+    static string WeightGrad(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup) =>
+        geo.Strides.All(s => s == 1)
+            ? WeightGradByShifts(c, x, g, geo, group, channelsPerGroup)
+            : WeightGradByConv(c, x, g, geo, group, channelsPerGroup);
+
+    /// <summary>
+    /// dW for stride 1 as one batched product per kernel offset j: the slice of padded X that
+    /// offset j reads, S_j [N, g, C/g, P] (P = output positions), times G [N, g, P, M/g], summed
+    /// over N, gives dW[:, :, j]. The offsets are stacked and reordered to [M, C/g, K…].
+    /// </summary>
+    static string WeightGradByShifts(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup)
+    {
+        int r = geo.Rank;
+        long positions = geo.Out.Aggregate(1L, (a, b) => a * b);
+        var padded = geo.Pads.Any(p => p != 0) ? c.PadZeros(x, [0, 0, .. geo.PadsBegin, 0, 0, .. geo.PadsEnd]) : x;
+        var gt = c.Transpose(c.Reshape(g, [0, group, -1, positions]), 0, 1, 3, 2); // [N, g, P, M/g]
+        var offsets = new List<string>();
+        foreach (var j in KernelOffsets(geo.Kernel))
+        {
+            var starts = Enumerable.Range(0, r).Select(i => j[i] * geo.Dilations[i]).ToArray();
+            var ends = Enumerable.Range(0, r).Select(i => starts[i] + geo.Out[i]).ToArray();
+            var shifted = c.Reshape(c.Slice(padded, starts, ends, SpatialAxes(r)), [0, group, channelsPerGroup, positions]);
+            var perSample = c.Op("MatMul", [shifted, gt]);                                   // [N, g, C/g, M/g]
+            offsets.Add(c.Unsqueeze(c.ReduceSum(perSample, [0], keepDims: false), 3));       // [g, C/g, M/g, 1]
+        }
+        var stacked = offsets.Count == 1 ? offsets[0] : c.Concat(offsets, 3);
+        return c.Reshape(c.Transpose(stacked, 0, 2, 1, 3), [-1, channelsPerGroup, .. geo.Kernel]);
+    }
+
+    /// <summary>Every kernel offset (multi-index over <paramref name="kernel"/>), row-major.</summary>
+    static IEnumerable<long[]> KernelOffsets(long[] kernel)
+    {
+        long count = kernel.Aggregate(1L, (a, b) => a * b);
+        for (long flat = 0; flat < count; flat++)
+        {
+            var j = new long[kernel.Length];
+            for (int i = kernel.Length - 1, rest = (int)flat; i >= 0; i--) { j[i] = rest % kernel[i]; rest /= (int)kernel[i]; }
+            yield return j;
+        }
+    }
+
+    /// <summary>
     /// The gradient of a Conv's weight, valid for every attribute combination: with batch and
     /// channels swapped it is itself a Conv, of X (as [C/g, g·N, D…]) with G (as [M, N, O…])
     /// using stride d and dilation s — its window count can exceed K where the last window left
     /// input unread, so it is sliced to K — then swapped back to [M, C/g, K…].
     /// </summary>
-    static string WeightGrad(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup)
+    static string WeightGradByConv(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup)
     {
         int r = geo.Rank;
         var swap = SwapFirstTwo(r);
@@ -146,7 +191,7 @@ static class ConvRules
     {
         if (c.TypeOf(weight)?.Shape is { Count: > 1 } w && w[1].IsKnown) return w[1].Value!.Value;
         if (c.TypeOf(input)?.Shape is { Count: > 1 } x && x[1].IsKnown) return x[1].Value!.Value / group;
-        throw new Io.OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the channel count of '{weight}' is unknown; its gradient cannot be built.");
+        throw c.Error($"the channel count of '{weight}' is unknown; its gradient cannot be built");
     }
 
     static long[] SwapFirstTwo(int spatialRank) => [1, 0, .. SpatialAxes(spatialRank)];
@@ -186,8 +231,8 @@ static class ConvRules
             {
                 long outSize = outputShape?[i] ?? input[i] * t.Strides[i];
                 long total = t.Strides[i] * (input[i] - 1) + t.Extent(i) + t.OutputPadding[i] - outSize;
-                long head = total < 0 ? 0
-                    : (outputShape is not null ? autoPad != "SAME_UPPER" : autoPad == "SAME_LOWER") ? total - total / 2 : total / 2;
+                bool oddAtStart = outputShape is not null ? autoPad != "SAME_UPPER" : autoPad == "SAME_LOWER";
+                long head = total < 0 ? 0 : oddAtStart ? total - total / 2 : total / 2;
                 t.PadsBegin[i] = head;
                 t.PadsEnd[i] = total - head;
             }

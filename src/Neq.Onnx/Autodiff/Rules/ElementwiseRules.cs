@@ -123,12 +123,13 @@ static class ElementwiseRules
     /// <summary>
     /// Y = Cast(X) (and CastLike): between floating types dX = Cast(G) back to X's type; to or
     /// from an integer or bool type nothing flows (the values are not differentiable there).
+    /// The target type is read from the node (Cast's <c>to</c>, CastLike's second input).
     /// </summary>
     public static Grad?[] Cast(GradContext c)
     {
-        if (c.TypeOf(c.I(0))?.ElemType is not { } from || c.TypeOf(c.O(0))?.ElemType is not { } to
-            || !RuleShapes.IsFloating(from) || !RuleShapes.IsFloating(to))
-            return c.None();
+        var to = c.Node.OpType == "Cast" ? (DataType)c.Node.GetInt("to", 0) : c.Type(c.I(1)).ElemType;
+        var from = c.Type(c.I(0)).ElemType;
+        if (!RuleShapes.IsFloating(from) || !RuleShapes.IsFloating(to)) return c.None();
         return c.Result(() => from == to ? c.G : c.Cast(c.G, from));
     }
 

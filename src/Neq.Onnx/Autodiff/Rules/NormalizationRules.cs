@@ -1,5 +1,4 @@
 using Neq.Onnx.Graphs;
-using Neq.Onnx.Io;
 
 namespace Neq.Onnx.Autodiff.Rules;
 
@@ -25,7 +24,7 @@ static class NormalizationRules
         var x = c.I(0);
         int rank = c.Rank(x);
         if (c.Node.GetInt("spatial", 1) == 0)
-            throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' (BatchNormalization): spatial=0 (per-activation statistics) has no gradient rule.");
+            throw c.Error($"spatial=0 (per-activation statistics) has no gradient rule");
         bool training = c.Opset >= 14
             ? c.Node.GetInt("training_mode", 0) != 0
             : c.Node.Output.Skip(1).Any(o => o.Length > 0);
@@ -103,8 +102,7 @@ static class NormalizationRules
     {
         for (int i = 3; i < c.Node.Output.Count; i++)
             if (c.GO(i) is not null)
-                throw new OnnxFormatException(
-                    $"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): the loss depends on its saved statistic '{c.O(i)}', which has no gradient rule.");
+                throw c.Error($"the loss depends on its saved statistic '{c.O(i)}', which has no gradient rule");
     }
 
     /// <summary>A per-channel [C] vector as [1, C, 1, …] of rank <paramref name="rank"/>.</summary>

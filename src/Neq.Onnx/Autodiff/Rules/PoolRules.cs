@@ -21,12 +21,12 @@ static class PoolRules
     public static Grad?[] MaxPool(GradContext c) => c.Result(() =>
     {
         var x = c.I(0);
-        var spatial = ConvGeometry.SpatialDims(c, x);
-        var geo = ConvGeometry.Of(c.Node, spatial, c.Node.GetInts("kernel_shape") ?? throw Missing(c, "kernel_shape"));
-        bool overlap = Enumerable.Range(0, geo.Rank).Any(i => geo.Strides[i] < geo.Extent(i));
+        var kernel = c.Node.GetInts("kernel_shape") ?? throw Missing(c, "kernel_shape");
+        var strides = c.Node.GetInts("strides");
+        var dilations = c.Node.GetInts("dilations");
+        bool overlap = Enumerable.Range(0, kernel.Length).Any(i => (strides?[i] ?? 1) < (kernel[i] - 1) * (dilations?[i] ?? 1) + 1);
         if (c.Opset < 11 || (overlap && c.Opset < 16))
-            throw new OnnxFormatException(
-                $"Node '{GradContext.NodeId(c.Node)}' (MaxPool): its gradient needs ScatterElements, opset 11 or later, and opset 16 or later where windows overlap (stride < kernel extent); the graph has opset {c.Opset}.");
+            throw c.Error($"its gradient needs ScatterElements, opset 11 or later, and opset 16 or later where windows overlap (stride < kernel extent); the graph has opset {c.Opset}");
 
         string indices = c.Node.Output.Count > 1 && c.O(1).Length > 0 && c.Node.GetInt("storage_order", 0) == 0
             ? c.O(1)
@@ -60,7 +60,7 @@ static class PoolRules
                 .Select(i => Math.Max(geo.PadsEnd[i], (geo.Out[i] - 1) * geo.Strides[i] + geo.Extent(i) - geo.In[i] - geo.PadsBegin[i])).ToArray(),
         };
         long channels = c.Type(x).Shape![1].Value
-            ?? throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}' (AveragePool): the channel count of '{x}' must be known to build its gradient.");
+            ?? throw c.Error($"the channel count of '{x}' must be known to build its gradient");
         var windows = new[] { Attr.Ints("strides", geo.Strides), Attr.Ints("dilations", geo.Dilations), Attr.Ints("pads", geo.Pads) };
 
         var ones = Fill(c, c.Ints([1, 1, .. spatial]), 1, type);
@@ -100,6 +100,5 @@ static class PoolRules
         return c.Op("ConstantOfShape", [shape], [Attr.Tensor("value", v)]);
     }
 
-    static OnnxFormatException Missing(GradContext c, string attribute) =>
-        new($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): attribute {attribute} is required.");
+    static OnnxFormatException Missing(GradContext c, string attribute) => c.Error($"attribute {attribute} is required");
 }

@@ -90,11 +90,11 @@ static class ShapeRules
         }
         if (c.Opset < 11)
             throw c.Error("its gradient needs unit steps, constant starts/ends/axes and known sizes on the sliced axes before opset 11 (later opsets scatter with ScatterND)");
-        var size = c.Op("Size", [x]);
-        var flat = c.Op("Range", [c.IntScalar(0), size, c.IntScalar(1)]);
-        var picked = c.Op("Slice", [c.Reshape(flat, c.ShapeOf(x)), .. c.Node.Input.Skip(1)]);
+        var xShape = c.ShapeOf(x);
+        var flat = c.Op("Range", [c.IntScalar(0), c.Op("Size", [x]), c.IntScalar(1)]);
+        var picked = c.Op("Slice", [c.Reshape(flat, xShape), .. c.Node.Input.Skip(1)]);
         var scattered = c.Op("ScatterND", [c.ZerosLike(flat, c.ElemType(x)), c.Reshape(picked, -1, 1), c.Reshape(c.G, -1)]);
-        return c.Reshape(scattered, c.ShapeOf(x));
+        return c.Reshape(scattered, xShape);
     });
 
     /// <summary>Slice parameters with axes normalized; null when any of them is a run-time value.</summary>
