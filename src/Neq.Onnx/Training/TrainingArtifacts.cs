@@ -100,8 +100,7 @@ public static class TrainingArtifacts
         // Masks are required inputs here: ONNX Runtime warns, per session and per mask, about the
         // default-ones initializers the injection gives them, and a trainer always knows its masks.
         RemoveInitializers(core.Graph, plan.Layers.Select(l => l.Mask));
-        foreach (var bn in plan.BatchNorms)
-            TrainingBatchNorm.Replace(core, bn.Output[0], plan.TypeOf(bn.Output[0]), plan.RunningStatistics.First(r => r.Name == bn.Input[3]).Type);
+        foreach (var bn in plan.BatchNorms) TrainingBatchNorm.Replace(core, bn.Output[0]);
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
 
         // Only the prediction is an output while differentiating; the artifact's outputs come after.
