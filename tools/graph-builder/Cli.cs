@@ -20,6 +20,7 @@ public static class Cli
         var root = new RootCommand("Builds and inspects the ONNX graphs that Neq.Onnx trains.");
         root.Subcommands.Add(new ResnetCommand());
         root.Subcommands.Add(new InspectCommand());
+        root.Subcommands.Add(new ArtifactsCommand());
         return root;
     }
 
