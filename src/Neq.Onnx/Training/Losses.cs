@@ -14,17 +14,18 @@ public static class Losses
 {
     /// <summary>
     /// loss = −(1/N) Σ_n log softmax(logits)[n, labels[n]], written as LogSoftmax, a one-hot mask of
-    /// the labels, ReduceSum over K and ReduceMean over N (a label outside [0, K) contributes 0).
-    /// Returns <paramref name="output"/>, a float scalar.
+    /// the labels (Equal against the constant 0…K−1, so K must be known), ReduceSum over K and
+    /// ReduceMean over N; a label outside [0, K) contributes 0. Returns <paramref name="output"/>,
+    /// a float scalar.
     /// </summary>
     public static string SoftmaxCrossEntropy(Emitter e, string logits, TensorType logitsType, string labels, string output)
     {
-        if (logitsType.Rank != 2)
-            throw new OnnxFormatException($"Cross-entropy needs float[N,K] logits; '{logits}' is {logitsType}.");
+        if (logitsType.Rank != 2 || logitsType.Shape![1].Value is not { } classes)
+            throw new OnnxFormatException($"Cross-entropy needs float[N,K] logits with a known K; '{logits}' is {logitsType}.");
         var logProb = e.Op("LogSoftmax", [logits], [Attr.Int("axis", 1)]);
-        var depth = logitsType.Shape![1].Value is { } k ? e.Ints(k) : e.Slice(e.Shape(logits), [1], [2], [0]);
-        var offOn = e.B.Const($"{e.Prefix}/off_on", Tensors.Float("", [2], [0f, 1f]));
-        var oneHot = e.Op("OneHot", [labels, depth, offOn], [Attr.Int("axis", -1)]);
+        // [N,1] == [1,K] → [N,K]: Equal, Unsqueeze and Cast have shape rules and kernels everywhere (OneHot lacks the former).
+        var classIds = e.B.Const($"{e.Prefix}/classes", Tensors.Int64("", [1, classes], Enumerable.Range(0, (int)classes).Select(k => (long)k).ToArray()));
+        var oneHot = e.Cast(e.Op("Equal", [e.Unsqueeze(labels, 1), classIds]), DataType.Float);
         var picked = e.ReduceSum(e.Mul(oneHot, logProb), [1], keepDims: false);
         return e.OpTo(output, "Neg", [e.ReduceMean(picked, [0], keepDims: false)]);
     }

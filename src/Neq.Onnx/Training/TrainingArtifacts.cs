@@ -97,7 +97,8 @@ public static class TrainingArtifacts
         var gated = MaskInjection.Inject(core, new MaskInjectionOptions(ExportActivations: false)).Layers;
         if (!gated.Select(l => l.Mask).SequenceEqual(plan.Layers.Select(l => l.Mask), StringComparer.Ordinal))
             throw new InvalidOperationException("Mask injection found other layers than NeuronLayers.Find.");
-        foreach (var bn in plan.BatchNorms) TrainingBatchNorm.Replace(core, bn.Output[0]);
+        foreach (var bn in plan.BatchNorms)
+            TrainingBatchNorm.Replace(core, bn.Output[0], plan.TypeOf(bn.Output[0]), plan.RunningStatistics.First(r => r.Name == bn.Input[3]).Type);
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
 
         // Only the prediction is an output while differentiating; the artifact's outputs come after.

@@ -1,5 +1,6 @@
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 
 namespace Neq.Onnx.Training;
 
@@ -10,14 +11,18 @@ static class TrainingBatchNorm
     /// Replaces the inference BatchNormalization producing <paramref name="y"/> by
     /// <see cref="BatchNormTraining"/> (batch statistics, PyTorch's running-statistics update with
     /// the node's momentum), its updated running statistics written to <c>&lt;running_mean&gt;.out</c>
-    /// and <c>&lt;running_var&gt;.out</c>.
+    /// and <c>&lt;running_var&gt;.out</c>. The outputs' types go into the graph's value_info
+    /// (<paramref name="yType"/> for Y, <paramref name="statType"/> for the four [C] outputs):
+    /// shape inference does not look into model-local functions, and the gradient rules need them.
     /// </summary>
-    public static void Replace(ModelProto model, string y)
+    public static void Replace(ModelProto model, string y, TensorType yType, TensorType statType)
     {
         var bn = model.Graph.Node.Single(n => n.Output.Count > 0 && n.Output[0] == y);
         // Name outputs 1 and 2 before the conversion, which keeps names a node already gives.
         bn.Output.Add(TrainingNames.Output(bn.Input[3]));
         bn.Output.Add(TrainingNames.Output(bn.Input[4]));
         BatchNormTraining.Replace(model, bn);
+        for (int i = 0; i < bn.Output.Count; i++)
+            model.Graph.ValueInfo.Add((i == 0 ? yType : statType).ToValueInfo(bn.Output[i]));
     }
 }

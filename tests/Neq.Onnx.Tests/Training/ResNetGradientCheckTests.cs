@@ -41,14 +41,16 @@ public sealed class ResNetGradientCheckTests(ITestOutputHelper log)
             sample.Add((name, rng.Next(count)));
             sample.Add((name, rng.Next(count)));
         }
-        var results = FiniteDifferences.Compare(set.Grad!, feeds, sample, h: 1e-2);
+        var results = FiniteDifferences.Compare(set.Grad!, feeds, sample, h: 1e-3);
         foreach (var r in results) log.WriteLine(r.ToString());
 
-        // float32: the loss (≈ 2.3) carries rounding noise of ~1e-6 through 20 layers, i.e. ~5e-5 in a
-        // quotient with 2h = 2e-2; a step of 1e-2 may also cross a few ReLU kinks. Tolerance:
-        // 5e-4 absolute + 5 % relative.
+        // float32 limits both ends: the loss (≈ 2.3) moves in steps of 2.4e-7 and carries ~1e-6 of
+        // rounding noise, i.e. ~5e-4 in a quotient over 2h = 2e-3; a larger h crosses ReLU kinks of
+        // the first layers' 2×16×32×32 activations (at h = 1e-2, conv1 gradients were off by 4×,
+        // converging to the analytic value as h shrank to 3e-4). With h = 1e-3 the sample's worst was
+        // 4.4e-3 (4 %) on conv1. Tolerance: 2e-3 absolute + 5 % relative.
         foreach (var r in results)
-            Assert.True(r.Error <= 5e-4 + 0.05 * Math.Abs(r.Numeric), r.ToString());
+            Assert.True(r.Error <= 2e-3 + 0.05 * Math.Abs(r.Numeric), r.ToString());
         // The sample is informative: most sampled gradients are far from 0.
         Assert.True(results.Count(r => Math.Abs(r.Numeric) > 1e-3) >= results.Count / 2, "Most sampled gradients are ≈ 0; the check says little.");
     }

@@ -195,7 +195,8 @@ public sealed class TrainingArtifactsTests
         var m = set.Manifest;
         Assert.Equal("mse", m.Loss);
         Assert.Null(m.CorrectOutput);
-        Assert.Equal(new ManifestTensor(TrainingNames.Labels, "float", [-1, 2]), m.Labels);
+        Assert.Equal((TrainingNames.Labels, "float"), (m.Labels.Name, m.Labels.ElemType));
+        Assert.Equal([-1L, 2], m.Labels.Shape);
         Assert.Equal(["fc1.mask"], m.Masks.Select(k => k.Name));
 
         var rng = new Random(3);
@@ -267,7 +268,8 @@ public sealed class TrainingArtifactsTests
         var train = m.Graphs.Single(x => x.Role == "train");
         Assert.Equal(["input", "labels", "lr", "conv.weight"], train.Inputs.Take(4).Select(t => t.Name));
         Assert.Equal(["loss", "correct", "conv.weight.out"], train.Outputs.Take(3).Select(t => t.Name));
-        Assert.Equal(new ManifestTensor("labels", "int64", [-1]), train.Inputs[1]);
+        Assert.Equal(("labels", "int64"), (train.Inputs[1].Name, train.Inputs[1].ElemType));
+        Assert.Equal([-1L], train.Inputs[1].Shape);
         // Every carried input has its output.
         foreach (var c in m.Parameters.Select(p => (p.Name, p.Output)).Concat(m.OptimizerState.Concat(m.RunningStatistics).Select(s => (s.Name, s.Output))))
         {
