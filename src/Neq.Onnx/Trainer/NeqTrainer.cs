@@ -155,6 +155,7 @@ public sealed class NeqTrainer : IDisposable
                 progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, _trainLoader.BatchCount, stats.Loss));
             }
         }
+        ct.ThrowIfCancellationRequested(); // the loader stops early when cancelled: never count a partial epoch
         return stats;
     }
 
@@ -198,6 +199,7 @@ public sealed class NeqTrainer : IDisposable
                 progress?.Report(new TrainerProgress(phase, epoch, batch.Index + 1, loader.BatchCount, stats.Loss));
             }
         }
+        ct.ThrowIfCancellationRequested();
         return stats;
     }
 

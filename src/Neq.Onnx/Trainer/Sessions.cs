@@ -16,6 +16,8 @@ public static class Sessions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            // Masks are inputs with defaults by design; ORT warns about each one at Warning level.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (threads > 0) so.IntraOpNumThreads = threads;
         if (device == "cuda")
