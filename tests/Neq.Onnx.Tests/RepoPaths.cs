@@ -9,6 +9,9 @@ static class RepoPaths
     /// <summary>The checked-in ResNet-32 for CIFAR-10.</summary>
     public static string ResNet32Model => Path.Combine(Root, "models", "resnet32-cifar10.onnx");
 
+    /// <summary>The shared CIFAR-10 archive, ../shared/data/cifar-10-binary.tar.gz from the root.</summary>
+    public static string SharedCifar10 => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", "cifar-10-binary.tar.gz"));
+
     static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

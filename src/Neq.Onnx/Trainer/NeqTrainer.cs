@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Neq.Onnx.Data;
+using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Io;
+using Neq.Onnx.Training;
+using EqLayer = Neq.Onnx.Equilibrium.NeuronLayer;
+
+namespace Neq.Onnx.Trainer;
+
+/// <summary>
+/// Trains with NEq: runs the artifacts' train.onnx over the training set, eval.onnx over the
+/// validation subset (activations → φ, Δφ, velocity → masks) and the test set, keeping parameters,
+/// optimizer state and running statistics in swapped preallocated buffers. <see cref="Run"/> is
+/// the loop; the pieces are public so a caller can drive or test them one by one.
+/// </summary>
+public sealed class NeqTrainer : IDisposable
+{
+    readonly TrainerOptions _o;
+    readonly ArtifactManifest _m;
+    readonly InferenceSession _train, _eval;
+    readonly RunOptions _run = new();
+    readonly List<CarriedTensor> _carried = [];
+    readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
+    readonly (string Name, float[] Data, OrtValue Value)[] _masks;
+    readonly BatchLoader _trainLoader;
+    readonly BatchLoader? _valLoader;
+    readonly BatchLoader _testLoader;
+    readonly LayerCosts _costs;
+    readonly int _classes, _neurons;
+    readonly float[] _lr = [0f];
+    readonly OrtValue _lrValue;
+    readonly List<EpochMetrics> _history = [];
+    EquilibriumController? _controller;
+
+    /// <summary>Sets up sessions, buffers (initial values from infer.onnx) and data loaders.</summary>
+    public NeqTrainer(TrainingArtifactSet artifacts, Cifar10Data data, TrainerOptions options)
+    {
+        options.Validate();
+        _o = options;
+        _m = artifacts.Manifest;
+        if (_m.DataInputs.Count != 1)
+            throw new OnnxFormatException($"The model has {_m.DataInputs.Count} data inputs; the CIFAR trainer feeds exactly one image batch.");
+        _classes = CheckClassifier(_m, data);
+        using (var so = Sessions.Options(options.Threads, options.Device))
+        {
+            _train = new InferenceSession(OnnxFile.Serialize(artifacts.Train), so);
+            _eval = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
+        }
+        _lrValue = OrtValue.CreateTensorValueFromMemory(_lr, []);
+
+        var initial = artifacts.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+        float[] Initial(string name, IReadOnlyList<long> shape, string how) => how == "zeros"
+            ? new float[shape.Aggregate(1L, (a, b) => a * b)]
+            : initial.TryGetValue(name, out var t) ? t.ToFloatArray()
+            : throw new OnnxFormatException($"infer.onnx has no initial value for '{name}'.");
+        foreach (var p in _m.Parameters) Carry(new CarriedTensor(p.Name, p.Output, p.Shape.ToArray(), Initial(p.Name, p.Shape, "infer.onnx")));
+        foreach (var s in _m.OptimizerState.Concat(_m.RunningStatistics))
+            Carry(new CarriedTensor(s.Name, s.Output, s.Shape.ToArray(), Initial(s.Name, s.Shape, s.Initial)));
+        _masks = _m.Masks.Select(k =>
+        {
+            var ones = Enumerable.Repeat(1f, k.Channels).ToArray();
+            return (k.Name, ones, OrtValue.CreateTensorValueFromMemory(ones, [k.Channels]));
+        }).ToArray();
+
+        var split = DataSplit.Create(data.Train.Count, options.ValSize, options.Seed);
+        var trainIdx = options.TrainLimit is int n ? split.Train.Take(n).ToArray() : split.Train;
+        _trainLoader = new BatchLoader(data.Train, new BatchLoaderOptions(options.BatchSize, Shuffle: true, Augment: true, Seed: options.Seed), trainIdx);
+        if (split.Validation.Length > 0)
+            _valLoader = new BatchLoader(data.Train, new BatchLoaderOptions(options.EvalBatchSize, Shuffle: false, Augment: false, Seed: options.Seed), split.Validation);
+        var testIdx = Enumerable.Range(0, Math.Min(data.Test.Count, options.TestLimit ?? int.MaxValue)).ToArray();
+        _testLoader = new BatchLoader(data.Test, new BatchLoaderOptions(options.EvalBatchSize, Shuffle: false, Augment: false, Seed: options.Seed), testIdx);
+
+        _costs = LayerCosts.Of(artifacts.Infer);
+        _neurons = FreezeAccounting.NeuronCount(EquilibriumLayers(), _classes);
+        if (options.UseNeq && _valLoader is not null)
+            _controller = new EquilibriumController(EquilibriumLayers(), _valLoader.Count, options.Equilibrium);
+    }
+
+    void Carry(CarriedTensor t) { _carried.Add(t); _byName[t.Name] = t; }
+
+    /// <summary>Metrics of the epochs completed so far.</summary>
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>The first epoch still to train.</summary>
+    public int NextEpoch => _history.Count;
+
+    /// <summary>Bytes the equilibrium controller holds for previous activations.</summary>
+    public long ActivationBytes => _controller?.ActivationBytes ?? 0;
+
+    /// <summary>Training images per epoch, validation and test images.</summary>
+    public (int Train, int Validation, int Test) Sizes => (_trainLoader.Count, _valLoader?.Count ?? 0, _testLoader.Count);
+
+    /// <summary>
+    /// The loop: train epoch → evaluate validation subset → equilibrium update → masks → log →
+    /// checkpoint, from <see cref="NextEpoch"/> to the last epoch.
+    /// </summary>
+    public void Run(Action<EpochMetrics, EquilibriumUpdate?> log, Action<TrainerCheckpoint> checkpoint,
+        IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (_controller is { HasReference: false }) ReferencePass(progress, ct);
+        for (int epoch = NextEpoch; epoch < _o.Epochs; epoch++)
+        {
+            var trainedFrozen = FrozenFractions();
+            var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
+            var ((val, update), neqTime) = Timed(() => ValidateAndUpdate(epoch, progress, ct));
+            if (update is not null) ApplyMasks(update);
+            var (test, testTime) = Timed(() => Evaluate(_testLoader, "test", epoch, null, progress, ct));
+            var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime));
+            _history.Add(metrics);
+            log(metrics, update);
+            checkpoint(Capture());
+        }
+    }
+
+    /// <summary>Runs the untrained model over the validation subset: NEq's reference for epoch 0.</summary>
+    public void ReferencePass(IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (_controller is null || _valLoader is null) return;
+        Evaluate(_valLoader, "reference", -1, _controller, progress, ct);
+        _controller.CompletePass();
+    }
+
+    /// <summary>One training epoch at the schedule's learning rate with the current masks.</summary>
+    public ClassificationStats TrainEpoch(int epoch, IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
+    {
+        _lr[0] = (float)_o.Schedule.At(epoch);
+        var stats = new ClassificationStats();
+        var sig = _m.Graphs.First(g => g.Role == "train");
+        var inNames = sig.Inputs.Select(i => i.Name).ToArray();
+        var outNames = sig.Outputs.Select(o => o.Name).ToArray();
+        var loss = new float[1];
+        var correct = new long[1];
+        using var lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
+        using var correctValue = OrtValue.CreateTensorValueFromMemory(correct, []);
+        var masks = _masks.ToDictionary(k => k.Name, k => k.Value, StringComparer.Ordinal);
+        foreach (var batch in _trainLoader.ReadEpoch(epoch, ct))
+        {
+            using (batch)
+            {
+                using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, _trainLoader.BatchShape(batch.Index));
+                using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
+                var inputs = inNames.Select(n =>
+                    n == _m.DataInputs[0].Name ? x : n == _m.Labels.Name ? y : n == _m.LearningRate ? _lrValue
+                    : masks.TryGetValue(n, out var mv) ? mv : _byName[n].CurrentValue).ToArray();
+                var outputs = outNames.Select(n =>
+                    n == _m.LossOutput ? lossValue : n == _m.CorrectOutput ? correctValue
+                    : _carried.First(c => c.Output == n).NextValue).ToArray();
+                _train.Run(_run, inNames, inputs, outNames, outputs);
+                if (!float.IsFinite(loss[0]))
+                    throw new TrainingDivergedException($"the training loss became {loss[0]} at epoch {epoch}, batch {batch.Index} (learning rate {_lr[0]}); training stopped.");
+                foreach (var c in _carried) c.Swap();
+                stats.AddSummary(loss[0], correct[0], batch.Count);
+                progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, _trainLoader.BatchCount, stats.Loss));
+            }
+        }
+        ct.ThrowIfCancellationRequested(); // the loader stops early when cancelled: never count a partial epoch
+        return stats;
+    }
+
+    (ClassificationStats? Val, EquilibriumUpdate? Update) ValidateAndUpdate(int epoch, IProgress<TrainerProgress>? progress, CancellationToken ct)
+    {
+        if (_valLoader is null) return (null, null);
+        var val = Evaluate(_valLoader, "validate", epoch, _controller, progress, ct);
+        return (val, _controller?.CompletePass());
+    }
+
+    /// <summary>Sets each layer's mask for the next epoch from an equilibrium update (1 = trains).</summary>
+    public void ApplyMasks(EquilibriumUpdate update)
+    {
+        foreach (var (name, data, _) in _masks)
+        {
+            var layer = _m.Masks.First(k => k.Name == name).Layer;
+            update.Layers.First(l => l.Layer.Name == layer).WriteTrainableMask(data);
+        }
+    }
+
+    /// <summary>Runs eval.onnx over a loader's images; feeds activations to the controller when given.</summary>
+    public ClassificationStats Evaluate(BatchLoader loader, string phase, int epoch, EquilibriumController? controller,
+        IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
+    {
+        var stats = new ClassificationStats();
+        var sig = _m.Graphs.First(g => g.Role == "eval");
+        var inNames = sig.Inputs.Select(i => i.Name).ToArray();
+        var outNames = controller is null ? [_m.Prediction] : new[] { _m.Prediction }.Concat(_m.Activations.Select(a => a.Name)).ToArray();
+        int first = 0;
+        foreach (var batch in loader.ReadEpoch(0, ct))
+        {
+            using (batch)
+            {
+                using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
+                var inputs = inNames.Select(n => n == _m.DataInputs[0].Name ? x : _byName[n].CurrentValue).ToArray();
+                using var outs = _eval.Run(_run, inNames, inputs, outNames);
+                stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
+                if (controller is not null)
+                    Parallel.For(0, _m.Activations.Count, i => controller.Observe(i, first, outs[i + 1].GetTensorDataAsSpan<float>()));
+                first += batch.Count;
+                progress?.Report(new TrainerProgress(phase, epoch, batch.Index + 1, loader.BatchCount, stats.Loss));
+            }
+        }
+        ct.ThrowIfCancellationRequested();
+        return stats;
+    }
+
+    EpochMetrics Record(int epoch, ClassificationStats train, ClassificationStats? val, ClassificationStats test,
+        IReadOnlyDictionary<string, double> trainedFrozen, EquilibriumUpdate? update, (double Train, double Neq, double Test) seconds)
+    {
+        double frozenNeurons(IReadOnlyDictionary<string, double> f) =>
+            100.0 * _m.Masks.Sum(k => f[k.Layer] * k.Channels) / _neurons;
+        var nextFrozen = update is null || !_o.UseNeq ? FrozenFractions() : update.Layers.ToDictionary(l => l.Layer.Name, l => l.FrozenFraction);
+        double bprop = _costs.Unfrozen + _costs.PerLayer.Sum(kv => kv.Value * (1 - trainedFrozen.GetValueOrDefault(kv.Key)));
+        double meanRemaining = (_history.Sum(h => h.BpropFlopsPerSample) + bprop) / (_history.Count + 1);
+        return new EpochMetrics(epoch, _o.Schedule.At(epoch),
+            train.Loss, train.Top1, train.Top5,
+            val?.Loss ?? double.NaN, val?.Top1 ?? double.NaN, val?.Top5 ?? double.NaN,
+            test.Loss, test.Top1, test.Top5,
+            frozenNeurons(trainedFrozen), frozenNeurons(nextFrozen),
+            nextFrozen.ToDictionary(kv => kv.Key, kv => 100.0 * kv.Value),
+            bprop, 100.0 * FreezeAccounting.Saving(meanRemaining, _costs.Total),
+            seconds.Train, seconds.Neq, seconds.Test, ActivationBytes);
+    }
+
+    /// <summary>Frozen fraction per layer in the current masks.</summary>
+    IReadOnlyDictionary<string, double> FrozenFractions() =>
+        _masks.ToDictionary(k => _m.Masks.First(x => x.Name == k.Name).Layer, k => (double)k.Data.Count(v => v == 0) / k.Data.Length, StringComparer.Ordinal);
+
+    /// <summary>The state to checkpoint after the last completed epoch.</summary>
+    public TrainerCheckpoint Capture() => new(
+        _history.Count, _o.Seed,
+        _carried.ToDictionary(c => c.Name, c => (float[])c.Current.Clone(), StringComparer.Ordinal),
+        _masks.ToDictionary(k => k.Name, k => (float[])k.Data.Clone(), StringComparer.Ordinal),
+        _controller?.CaptureState().ToBytes(),
+        _history.ToList());
+
+    /// <summary>Continues from a checkpoint of the same model and options.</summary>
+    public void Restore(TrainerCheckpoint cp, string source)
+    {
+        if (cp.Seed != _o.Seed) throw new InvalidDataException($"{source}: the checkpoint was written with --seed {cp.Seed}, this run has {_o.Seed}.");
+        foreach (var c in _carried)
+            c.Set(cp.Tensors.TryGetValue(c.Name, out var v) && v.Length == c.Current.Length ? v
+                : throw new InvalidDataException($"{source}: no value of the right size for '{c.Name}': the checkpoint belongs to another model or optimizer."));
+        foreach (var (name, data, _) in _masks)
+            (cp.Masks.TryGetValue(name, out var v) && v.Length == data.Length ? v : throw new InvalidDataException($"{source}: no mask '{name}'.")).CopyTo(data, 0);
+        if (_o.UseNeq && cp.Equilibrium is { } eq)
+            _controller = EquilibriumController.Restore(EquilibriumState.FromBytes(eq, source), _o.Equilibrium);
+        _history.Clear();
+        _history.AddRange(cp.History);
+    }
+
+    /// <summary>Current parameters and running statistics by name (to write a trained infer.onnx).</summary>
+    public IReadOnlyDictionary<string, float[]> TrainedValues() =>
+        _m.Parameters.Select(p => p.Name).Concat(_m.RunningStatistics.Select(s => s.Name))
+            .ToDictionary(n => n, n => _byName[n].Current, StringComparer.Ordinal);
+
+    IReadOnlyList<EqLayer> EquilibriumLayers() => _m.Activations.Select(a =>
+    {
+        long positions = a.Shape.Skip(a.ChannelAxis + 1).Aggregate(1L, (p, d) => d > 0 ? p * d
+            : throw new OnnxFormatException($"Activation '{a.Name}' has a run-time spatial size; NEq needs fixed sizes."));
+        return new EqLayer(a.Layer, a.Channels, (int)positions);
+    }).ToList();
+
+    static int CheckClassifier(ArtifactManifest m, Cifar10Data data)
+    {
+        var input = m.DataInputs[0];
+        var expect = new long[] { data.Train.Channels, data.Train.Height, data.Train.Width };
+        if (input.Shape.Count != 4 || !input.Shape.Skip(1).SequenceEqual(expect))
+            throw new OnnxFormatException($"The model's input '{input.Name}' has shape [{string.Join(",", input.Shape)}]; CIFAR-10 needs [N,{string.Join(",", expect)}].");
+        var pred = m.Graphs.First(g => g.Role == "eval").Outputs.First(o => o.Name == m.Prediction);
+        if (pred.Shape.Count != 2 || pred.Shape[1] != 10)
+            throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a CIFAR-10 classifier outputs [N,10].");
+        return (int)pred.Shape[1];
+    }
+
+    static (T Value, double Seconds) Timed<T>(Func<T> f)
+    {
+        var sw = Stopwatch.StartNew();
+        var v = f();
+        return (v, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var c in _carried) c.Dispose();
+        foreach (var k in _masks) k.Value.Dispose();
+        _lrValue.Dispose();
+        _train.Dispose();
+        _eval.Dispose();
+        _run.Dispose();
+    }
+}

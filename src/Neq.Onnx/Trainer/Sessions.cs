@@ -1,0 +1,37 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Neq.Onnx.Trainer;
+
+/// <summary>ONNX Runtime session options for the trainer's graphs, on the CPU or the CUDA provider.</summary>
+public static class Sessions
+{
+    /// <summary>
+    /// Options with all graph optimisations, <paramref name="threads"/> intra-op threads (0: ONNX
+    /// Runtime's default) and, for "cuda", the CUDA execution provider — or one clear error saying
+    /// what to install when this build or machine lacks it.
+    /// </summary>
+    public static SessionOptions Options(int threads, string device)
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            // Masks are inputs with defaults by design; ORT warns about each one at Warning level.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (threads > 0) so.IntraOpNumThreads = threads;
+        if (device == "cuda")
+        {
+            try { so.AppendExecutionProvider_CUDA(0); }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                so.Dispose();
+                throw new PlatformNotSupportedException(
+                    "--device cuda: ONNX Runtime's CUDA provider could not be loaded. Build the trainer with the GPU package " +
+                    "(dotnet build -p:OrtGpu=true, which uses Microsoft.ML.OnnxRuntime.Gpu) and install the CUDA 13 runtime " +
+                    $"(libcudart.so.13, libcublas/libcublasLt.so.13, libcurand.so.10) and cuDNN 9 on the library path. ({e.Message.Split('\n')[0]})", e);
+            }
+        }
+        return so;
+    }
+}

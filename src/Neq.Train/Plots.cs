@@ -1,0 +1,66 @@
+using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Trainer;
+using ScottPlot;
+
+namespace Neq.Train;
+
+/// <summary>The run's PNG plots (ScottPlot): accuracy and frozen % per epoch, a per-layer frozen heat map, φ/Δφ/v histograms.</summary>
+public static class Plots
+{
+    /// <summary>Writes every plot into <paramref name="folder"/>.</summary>
+    public static void Write(string folder, IReadOnlyList<EpochMetrics> history, EquilibriumUpdate? last)
+    {
+        Directory.CreateDirectory(folder);
+        var epochs = history.Select(h => (double)h.Epoch + 1).ToArray();
+
+        var acc = new Plot();
+        var top1 = acc.Add.Scatter(epochs, history.Select(h => h.TestTop1).ToArray());
+        top1.LegendText = "test top-1 %";
+        var frozen = acc.Add.Scatter(epochs, history.Select(h => h.FrozenPercent).ToArray());
+        frozen.LegendText = "frozen neurons %";
+        acc.Axes.SetLimitsY(0, 100);
+        acc.XLabel("epoch");
+        acc.Title("Test accuracy and frozen neurons");
+        acc.ShowLegend();
+        acc.SavePng(Path.Combine(folder, "accuracy_frozen.png"), 800, 450);
+
+        var layers = history[^1].FrozenPercentPerLayer.Keys.ToArray();
+        if (layers.Length > 0)
+        {
+            var data = new double[layers.Length, history.Count];
+            for (int l = 0; l < layers.Length; l++)
+                for (int e = 0; e < history.Count; e++)
+                    data[l, e] = history[e].FrozenPercentPerLayer.GetValueOrDefault(layers[l]);
+            var heat = new Plot();
+            var hm = heat.Add.Heatmap(data);
+            hm.Colormap = new ScottPlot.Colormaps.Viridis();
+            heat.Add.ColorBar(hm).Label = "frozen %";
+            heat.Title("Frozen neurons per layer (rows: layers in graph order)");
+            heat.XLabel("epoch");
+            heat.YLabel("layer");
+            heat.SavePng(Path.Combine(folder, "frozen_heatmap.png"), 900, 600);
+        }
+
+        if (last is not null && !last.IsReference)
+        {
+            Histogram(folder, "phi.png", "φ (similarity to the previous epoch)", last.Layers.SelectMany(l => l.Phi));
+            Histogram(folder, "delta_phi.png", "Δφ", last.Layers.SelectMany(l => l.DeltaPhi));
+            Histogram(folder, "velocity.png", "velocity v", last.Layers.SelectMany(l => l.Velocity));
+        }
+    }
+
+    static void Histogram(string folder, string file, string title, IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).ToArray();
+        if (v.Length == 0) return;
+        double min = v.Min(), max = v.Max();
+        if (max <= min) max = min + 1e-9;
+        var hist = ScottPlot.Statistics.Histogram.WithBinCount(40, min, max);
+        hist.AddRange(v);
+        var plt = new Plot();
+        plt.Add.Bars(hist.Bins, hist.Counts);
+        plt.Title($"{title}, last epoch, all neurons");
+        plt.YLabel("neurons");
+        plt.SavePng(Path.Combine(folder, file), 700, 400);
+    }
+}

@@ -1,0 +1,1 @@
+return Neq.Train.Cli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Io;
+using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
+
+namespace Neq.Train;
+
+/// <summary>
+/// A run's folder: run.json (the flags), artifacts/ (the graphs trained), metrics.jsonl and
+/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, checkpoint.onnx, and at
+/// the end infer.onnx (the trained model) and summary.md. Every file is rewritten atomically, so a
+/// run killed at any moment leaves a consistent folder.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    /// <summary>File holding the run's flags.</summary>
+    public const string SettingsFile = "run.json";
+
+    readonly List<EpochMetrics> _history = [];
+    EquilibriumUpdate? _last;
+
+    /// <summary>The folder.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The checkpoint written after every epoch.</summary>
+    public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.onnx");
+
+    /// <summary>Creates the folder with run.json and the artifacts.</summary>
+    public void Create(RunSettings settings, TrainingArtifactSet artifacts)
+    {
+        Directory.CreateDirectory(Path);
+        Write(SettingsFile, settings.ToJson());
+        artifacts.Save(System.IO.Path.Combine(Path, "artifacts"));
+    }
+
+    /// <summary>Appends one epoch: rewrites the metrics files and the plots.</summary>
+    public void Log(EpochMetrics m, EquilibriumUpdate? update)
+    {
+        if (_history.Count == 0 && m.Epoch > 0) _history.AddRange(ReadHistory().Where(h => h.Epoch < m.Epoch));
+        _history.RemoveAll(h => h.Epoch >= m.Epoch);
+        _history.Add(m);
+        _last = update ?? _last;
+        Write("metrics.jsonl", string.Concat(_history.Select(h => JsonSerializer.Serialize(h, CheckpointFile.Json) + "\n")));
+        Write("metrics.csv", Csv());
+        Write("frozen_per_layer.csv", PerLayerCsv());
+        Plots.Write(System.IO.Path.Combine(Path, "plots"), _history, _last);
+    }
+
+    List<EpochMetrics> ReadHistory()
+    {
+        var file = System.IO.Path.Combine(Path, "metrics.jsonl");
+        return File.Exists(file)
+            ? File.ReadAllLines(file).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<EpochMetrics>(l, CheckpointFile.Json)!).ToList()
+            : [];
+    }
+
+    string Csv()
+    {
+        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes\n");
+        foreach (var h in _history)
+            sb.AppendLine(string.Join(",", new object[] { h.Epoch, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
+                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes }
+                .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+        return sb.ToString();
+    }
+
+    string PerLayerCsv()
+    {
+        var layers = _history.LastOrDefault()?.FrozenPercentPerLayer.Keys.ToArray() ?? [];
+        var sb = new StringBuilder("epoch," + string.Join(",", layers) + "\n");
+        foreach (var h in _history)
+            sb.AppendLine(h.Epoch.ToString(CultureInfo.InvariantCulture) + "," + string.Join(",", layers.Select(l => h.FrozenPercentPerLayer.GetValueOrDefault(l).ToString("0.##", CultureInfo.InvariantCulture))));
+        return sb.ToString();
+    }
+
+    /// <summary>Writes the trained infer.onnx and summary.md.</summary>
+    public void Finish(TrainingArtifactSet artifacts, NeqTrainer trainer)
+    {
+        var infer = TrainingArtifacts.WithTrainedValues(artifacts.Infer, trainer.TrainedValues());
+        OnnxFile.Save(infer, System.IO.Path.Combine(Path, "infer.onnx"));
+        var last = trainer.History[^1];
+        var best = trainer.History.Max(h => h.TestTop1);
+        Write("summary.md", string.Create(CultureInfo.InvariantCulture, $"""
+            # Run {System.IO.Path.GetFileName(System.IO.Path.GetFullPath(Path))}
+
+            | | |
+            |---|---|
+            | epochs | {trainer.History.Count} |
+            | final test top-1 / top-5 | {last.TestTop1:0.00} % / {last.TestTop5:0.00} % |
+            | best test top-1 | {best:0.00} % |
+            | frozen at the end | {last.FrozenPercent:0.00} % of neurons |
+            | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |
+            | training time | {trainer.History.Sum(h => h.TrainSeconds):0} s, NEq {trainer.History.Sum(h => h.NeqSeconds):0} s, test {trainer.History.Sum(h => h.TestSeconds):0} s |
+            | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
+
+            Plots: plots/accuracy_frozen.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
+
+            """));
+    }
+
+    void Write(string name, string text) => OnnxFile.WriteAtomically(System.IO.Path.Combine(Path, name), Encoding.UTF8.GetBytes(text));
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using Neq.Onnx.Data;
+using Neq.Onnx.Trainer;
+using Spectre.Console;
+
+namespace Neq.Train;
+
+/// <summary>
+/// What a person sees while training: a header, a live progress display with ETA (Spectre.Console)
+/// when the output is a terminal, one line per epoch always (so logs and CI keep a record).
+/// </summary>
+public sealed class TrainConsole(TextWriter output)
+{
+    readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(output),
+        Interactive = output == Console.Out && !Console.IsOutputRedirected ? InteractionSupport.Yes : InteractionSupport.No,
+    });
+
+    bool Live => _console.Profile.Capabilities.Interactive;
+
+    /// <summary>Shows the download of the dataset.</summary>
+    public IProgress<DownloadProgress> DownloadProgress() => new Progress<DownloadProgress>(p =>
+        output.Write(string.Create(CultureInfo.InvariantCulture, $"\rdownloading CIFAR-10: {p.BytesReceived / 1048576.0:0.0} MiB{(p.TotalBytes is long t ? $" of {t / 1048576.0:0.0} MiB" : "")}   ")));
+
+    /// <summary>Prints what is about to run.</summary>
+    public void Header(RunSettings s, NeqTrainer t, RunFolder folder, string dataSource)
+    {
+        var (train, val, test) = t.Sizes;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"neq train: {s.Model ?? s.Arch}, {s.Optim} lr {s.Lr} ({s.Schedule}{(s.Schedule == "multistep" ? " " + string.Join(",", s.Milestones) : "")}), batch {s.BatchSize}, {s.Epochs} epochs, {(s.NoNeq ? "baseline (no NEq)" : $"NEq ε {s.Eps} μ {s.VelocityMu} {s.VelocityRule}")}, seed {s.Seed}, {s.Device}"));
+        output.WriteLine($"data: {dataSource} — {train} training, {val} validation, {test} test images; run folder {folder.Path}");
+        if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch - 1}");
+    }
+
+    /// <summary>Runs <paramref name="body"/> under a live progress display (or silently when not a terminal).</summary>
+    public void Progress(int epochs, Action<IProgress<TrainerProgress>?> body)
+    {
+        if (!Live) { body(null); return; }
+        _console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var run = ctx.AddTask("run", maxValue: epochs);
+                var phase = ctx.AddTask("epoch");
+                body(new Progress<TrainerProgress>(p =>
+                {
+                    phase.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1} {p.Phase} loss {p.Loss:0.000}");
+                    phase.MaxValue = p.Batches;
+                    phase.Value = p.Batch;
+                    if (p.Phase == "train") run.Value = p.Epoch + (double)p.Batch / p.Batches;
+                }));
+            });
+    }
+
+    /// <summary>One line per epoch.</summary>
+    public void Epoch(EpochMetrics m) => Line(string.Create(CultureInfo.InvariantCulture,
+        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s"));
+
+    // Above a live display through Spectre; otherwise straight to the writer (no wrapping at 80 columns).
+    void Line(string text)
+    {
+        if (Live) _console.WriteLine(text);
+        else output.WriteLine(text);
+    }
+
+    /// <summary>The closing lines.</summary>
+    public void Done(RunFolder folder, IReadOnlyList<EpochMetrics> history)
+    {
+        var last = history[^1];
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: test top-1 {last.TestTop1:0.00}%, frozen {last.FrozenPercent:0.00}%, bprop FLOPs saved {last.BpropSavingSoFar:0.0}%; {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/"));
+    }
+}
