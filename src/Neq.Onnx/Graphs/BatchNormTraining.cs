@@ -64,7 +64,11 @@ public static class BatchNormTraining
         var opset = model.OpsetOf("") ?? OnnxModel.DefaultOpset;
         float m = momentum ?? (bn.Find("momentum") is { } onnxMomentum ? 1 - onnxMomentum.F : DefaultMomentum);
         float eps = bn.GetFloat("epsilon", DefaultEpsilon);
-        var body = new Body(opset, ElemTypeOf(model.Graph, bn.Input[0]) ?? ElemTypeOf(model.Graph, bn.Input[1]) ?? DataType.Float, eps, m);
+        // Below opset 9 Constant holds no int64 (no shape for a Reshape): the body then reduces
+        // over X's own axes, so it is made for one rank.
+        int rank = opset >= 9 ? 0 : Shapes.ShapeInference.Infer(model).TypeOf(bn.Input[0])?.Rank
+            ?? throw new OnnxFormatException($"Node '{id}' (BatchNormalization): below opset 9 the rank of its input '{bn.Input[0]}' must be known.");
+        var body = new Body(opset, ElemTypeOf(model.Graph, bn.Input[0]) ?? ElemTypeOf(model.Graph, bn.Input[1]) ?? DataType.Float, eps, m, rank);
         var f = NeqDomain.AddFunction(model, OpType, () => Define(body));
         if (f.DocString != body.Signature)
             throw new OnnxFormatException(
@@ -96,12 +100,13 @@ public static class BatchNormTraining
     /// Constant value_float to reference an attribute from) ε and momentum are baked in.
     /// <see cref="Signature"/> records in the function's doc string what was fixed.
     /// </summary>
-    sealed record Body(long Opset, DataType ElemType, float Epsilon, float Momentum)
+    sealed record Body(long Opset, DataType ElemType, float Epsilon, float Momentum, int Rank)
     {
         public string Signature =>
             Opset >= 15 ? $"opset {Opset}"
             : Opset >= 12 ? $"opset {Opset}, element type {ElemType}"
-            : FormattableString.Invariant($"opset {Opset}, element type {ElemType}, epsilon {Epsilon}, momentum {Momentum}");
+            : Opset >= 9 ? FormattableString.Invariant($"opset {Opset}, element type {ElemType}, epsilon {Epsilon}, momentum {Momentum}")
+            : FormattableString.Invariant($"opset {Opset}, element type {ElemType}, epsilon {Epsilon}, momentum {Momentum}, rank {Rank}");
     }
 
     /// <summary>The function's definition (see <see cref="Body"/>).</summary>
@@ -123,13 +128,27 @@ public static class BatchNormTraining
         }
         string Typed(string v) => opset >= 15 ? e.Op("CastLike", [v, "X"]) : e.Cast(v, body.ElemType);
 
-        // Batch statistics over N and the flattened spatial axes of X as [N, C, L].
-        var x3 = e.Reshape("X", 0, 0, -1);
-        var mean3 = e.ReduceMean(x3, [0, 2], keepDims: true);
-        var centered = e.Sub(x3, mean3);
-        var var3 = e.ReduceMean(e.Mul(centered, centered), [0, 2], keepDims: true);
-        var mean = e.OpTo("saved_mean", "Reshape", [mean3, e.Ints(-1)]);
-        var variance = e.Reshape(var3, -1);
+        string mean, variance;
+        if (opset >= 9)
+        {
+            // Batch statistics over N and the flattened spatial axes of X as [N, C, L].
+            var x3 = e.Reshape("X", 0, 0, -1);
+            var mean3 = e.ReduceMean(x3, [0, 2], keepDims: true);
+            var centered = e.Sub(x3, mean3);
+            var var3 = e.ReduceMean(e.Mul(centered, centered), [0, 2], keepDims: true);
+            mean = e.OpTo("saved_mean", "Reshape", [mean3, e.Ints(-1)]);
+            variance = e.Reshape(var3, -1);
+        }
+        else
+        {
+            // Opset 8: axes as attributes only, over every axis but 1 of a rank-Rank X.
+            long[] axes = [0, .. Enumerable.Range(2, body.Rank - 2).Select(a => (long)a)];
+            var meanK = e.ReduceMean("X", axes, keepDims: true);
+            var centered = e.Sub("X", meanK);
+            var varK = e.ReduceMean(e.Mul(centered, centered), axes, keepDims: true);
+            mean = e.OpTo("saved_mean", "Squeeze", [meanK], [Attr.Ints("axes", axes)]);
+            variance = e.Squeeze(varK, axes);
+        }
 
         var epsilonRef = new AttributeProto { Name = "epsilon", RefAttrName = "epsilon", Type = AttributeType.Float };
         var bnInputs = new[] { "X", "scale", "B", mean, variance };
