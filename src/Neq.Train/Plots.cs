@@ -34,8 +34,9 @@ public static class Plots
             var heat = new Plot();
             var hm = heat.Add.Heatmap(data);
             hm.Colormap = new ScottPlot.Colormaps.Viridis();
+            hm.FlipVertically = true; // row 0 (the first layer) at the bottom, where the y axis starts
             heat.Add.ColorBar(hm).Label = "frozen %";
-            heat.Title("Frozen neurons per layer (rows: layers in graph order)");
+            heat.Title("Frozen neurons per layer (layer 0 = first in graph order)");
             heat.XLabel("epoch");
             heat.YLabel("layer");
             heat.SavePng(Path.Combine(folder, "frozen_heatmap.png"), 900, 600);
@@ -58,7 +59,7 @@ public static class Plots
         var hist = ScottPlot.Statistics.Histogram.WithBinCount(40, min, max);
         hist.AddRange(v);
         var plt = new Plot();
-        plt.Add.Bars(hist.Bins, hist.Counts);
+        plt.Add.Histogram(hist);
         plt.Title($"{title}, last epoch, all neurons");
         plt.YLabel("neurons");
         plt.SavePng(Path.Combine(folder, file), 700, 400);

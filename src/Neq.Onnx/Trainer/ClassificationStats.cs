@@ -42,12 +42,4 @@ public sealed class ClassificationStats
         }
         _count += labels.Length;
     }
-
-    /// <summary>Adds a batch whose loss and top-1 count were computed elsewhere (the training step).</summary>
-    public void AddSummary(double meanLoss, long correct, int count)
-    {
-        _lossSum += meanLoss * count;
-        _top1 += correct;
-        _count += count;
-    }
 }

@@ -135,23 +135,26 @@ public sealed class NeqTrainer : IDisposable
         using var lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
         using var correctValue = OrtValue.CreateTensorValueFromMemory(correct, []);
         var masks = _masks.ToDictionary(k => k.Name, k => k.Value, StringComparer.Ordinal);
+        var outputOf = _carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
+        var logits = new float[_trainLoader.BatchSize * _classes];
         foreach (var batch in _trainLoader.ReadEpoch(epoch, ct))
         {
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, _trainLoader.BatchShape(batch.Index));
                 using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
+                using var prediction = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, batch.Count * _classes), [batch.Count, _classes]);
                 var inputs = inNames.Select(n =>
                     n == _m.DataInputs[0].Name ? x : n == _m.Labels.Name ? y : n == _m.LearningRate ? _lrValue
                     : masks.TryGetValue(n, out var mv) ? mv : _byName[n].CurrentValue).ToArray();
                 var outputs = outNames.Select(n =>
-                    n == _m.LossOutput ? lossValue : n == _m.CorrectOutput ? correctValue
-                    : _carried.First(c => c.Output == n).NextValue).ToArray();
+                    n == _m.LossOutput ? lossValue : n == _m.CorrectOutput ? correctValue : n == _m.Prediction ? prediction
+                    : outputOf[n].NextValue).ToArray();
                 _train.Run(_run, inNames, inputs, outNames, outputs);
                 if (!float.IsFinite(loss[0]))
                     throw new TrainingDivergedException($"the training loss became {loss[0]} at epoch {epoch}, batch {batch.Index} (learning rate {_lr[0]}); training stopped.");
                 foreach (var c in _carried) c.Swap();
-                stats.AddSummary(loss[0], correct[0], batch.Count);
+                stats.Add(logits.AsSpan(0, batch.Count * _classes), batch.Labels.Span, _classes);
                 progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, _trainLoader.BatchCount, stats.Loss));
             }
         }

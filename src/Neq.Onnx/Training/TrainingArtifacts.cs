@@ -159,6 +159,8 @@ public static class TrainingArtifacts
     {
         b.AddOutput(TrainingNames.Loss, TensorType.Of(DataType.Float));
         if (plan.HasCorrect) b.AddOutput(TrainingNames.Correct, TensorType.Of(DataType.Int64));
+        // The batch's prediction too, so a trainer can report training top-k without a second pass.
+        b.AddOutput(plan.Prediction, plan.PredictionType);
     }
 
     // ---- graph plumbing -------------------------------------------------------------------------

@@ -267,7 +267,7 @@ public sealed class TrainingArtifactsTests
         }
         var train = m.Graphs.Single(x => x.Role == "train");
         Assert.Equal(["input", "labels", "lr", "conv.weight"], train.Inputs.Take(4).Select(t => t.Name));
-        Assert.Equal(["loss", "correct", "conv.weight.out"], train.Outputs.Take(3).Select(t => t.Name));
+        Assert.Equal(["loss", "correct", m.Prediction, "conv.weight.out"], train.Outputs.Take(4).Select(t => t.Name));
         Assert.Equal(("labels", "int64"), (train.Inputs[1].Name, train.Inputs[1].ElemType));
         Assert.Equal([-1L], train.Inputs[1].Shape);
         // Every carried input has its output.
