@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Neq.CommandLine;
 using Neq.Onnx.Data;
 using Neq.Onnx.Io;
 using Neq.Onnx.Trainer;
@@ -6,10 +7,7 @@ using Neq.Train.Commands;
 
 namespace Neq.Train;
 
-/// <summary>
-/// The <c>neq</c> command line: parses, runs one command, maps the outcome to <see cref="ExitCodes"/>.
-/// Expected failures print one "error: …" line, never a stack trace.
-/// </summary>
+/// <summary>The <c>neq</c> command line (exit codes and error lines as <see cref="CliHost"/>).</summary>
 public static class Cli
 {
     /// <summary>The program's name as users type it.</summary>
@@ -25,39 +23,8 @@ public static class Cli
     }
 
     /// <summary>Runs the command line; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        var parse = CreateRootCommand().Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
-        {
-            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
-            var path = parse.CommandResult.Command is RootCommand ? ProgramName : $"{ProgramName} {parse.CommandResult.Command.Name}";
-            error.WriteLine($"Run '{path} --help' for usage.");
-            return ExitCodes.Usage;
-        }
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        try
-        {
-            return parse.Invoke(config);
-        }
-        catch (UsageException e)
-        {
-            error.WriteLine($"error: {OneLine(e.Message)}");
-            error.WriteLine($"Run '{ProgramName} {parse.CommandResult.Command.Name} --help' for usage.");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is OnnxFormatException or DatasetException or TrainingDivergedException or IOException
-            or UnauthorizedAccessException or InvalidDataException or PlatformNotSupportedException or OperationCanceledException)
-        {
-            error.WriteLine($"error: {OneLine(e.Message)}");
-            return ExitCodes.Error;
-        }
-        catch (Exception e)
-        {
-            error.WriteLine($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)}");
-            return ExitCodes.Error;
-        }
-    }
-
-    static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        CliHost.Run(CreateRootCommand(), ProgramName, args, output, error, e =>
+            e is OnnxFormatException or DatasetException or TrainingDivergedException or IOException
+                or UnauthorizedAccessException or InvalidDataException or PlatformNotSupportedException);
 }

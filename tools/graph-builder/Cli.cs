@@ -1,13 +1,12 @@
 using System.CommandLine;
+using Neq.CommandLine;
 using Neq.GraphBuilderTool.Commands;
 using Neq.Onnx.Io;
 
 namespace Neq.GraphBuilderTool;
 
 /// <summary>
-/// The graph-builder command line: parses, runs one command, and maps the outcome to
-/// <see cref="ExitCodes"/>. Expected failures print one "error: …" line to the error writer, never a
-/// stack trace.
+/// The graph-builder command line (exit codes and error lines as <see cref="CliHost"/>).
 /// </summary>
 public static class Cli
 {
@@ -26,34 +25,7 @@ public static class Cli
     }
 
     /// <summary>Runs the command line <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        var parse = CreateRootCommand().Parse(args);
-        // --help (and --version) clear parse errors: "resnet --help" works without the required -o.
-        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
-        {
-            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
-            var path = parse.CommandResult.Command is RootCommand ? ProgramName : $"{ProgramName} {parse.CommandResult.Command.Name}";
-            error.WriteLine($"Run '{path} --help' for usage.");
-            return ExitCodes.Usage;
-        }
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        try
-        {
-            return parse.Invoke(config);
-        }
-        catch (Exception e) when (e is OnnxFormatException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            error.WriteLine($"error: {OneLine(e.Message)}");
-            return ExitCodes.Error;
-        }
-        catch (Exception e)
-        {
-            // A bug, not a user's mistake: still one line, with the exception type to report it by.
-            error.WriteLine($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)}");
-            return ExitCodes.Error;
-        }
-    }
-
-    static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        CliHost.Run(CreateRootCommand(), ProgramName, args, output, error,
+            e => e is OnnxFormatException or IOException or UnauthorizedAccessException or ArgumentException);
 }

@@ -93,8 +93,8 @@ public sealed class NeqTrainer : IDisposable
     public (int Train, int Validation, int Test) Sizes => (_trainLoader.Count, _valLoader?.Count ?? 0, _testLoader.Count);
 
     /// <summary>
-    /// The loop: train epoch → evaluate validation subset → equilibrium update → masks → log →
-    /// checkpoint, from <see cref="NextEpoch"/> to the last epoch.
+    /// The loop: train epoch → evaluate validation subset → equilibrium update → masks →
+    /// checkpoint → log, from <see cref="NextEpoch"/> to the last epoch.
     /// </summary>
     public void Run(Action<EpochMetrics, EquilibriumUpdate?> log, Action<TrainerCheckpoint> checkpoint,
         IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
@@ -109,8 +109,10 @@ public sealed class NeqTrainer : IDisposable
             var (test, testTime) = Timed(() => Evaluate(_testLoader, "test", epoch, null, progress, ct));
             var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime));
             _history.Add(metrics);
-            log(metrics, update);
+            // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
+            // run killed at any moment never reports an epoch that --resume would train again.
             checkpoint(Capture());
+            log(metrics, update);
         }
     }
 

@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
@@ -54,6 +55,6 @@ public sealed class EvalCommand : Command
             }
         p.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{path}: CIFAR-10 test ({stats.Count} images): loss {stats.Loss:0.0000}, top-1 {stats.Top1:0.00}%, top-5 {stats.Top5:0.00}%"));
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using Neq.Onnx.Architectures;
 using Neq.Onnx.Checking;
@@ -83,7 +84,7 @@ public sealed class TrainCommand : Command
         }
         folder.Finish(artifacts, neq);
         console.Done(folder, neq.History);
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 
     RunSettings Settings(ParseResult p)

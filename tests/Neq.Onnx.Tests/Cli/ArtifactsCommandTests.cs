@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using Neq.GraphBuilderTool;
 using Neq.Onnx.Io;
 using Neq.Onnx.Tests.Training;
@@ -33,7 +34,7 @@ public sealed class ArtifactsCommandTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         var (code, output, error) = Run("artifacts", model, "--optimizer", "adamw", "--weight-decay", "0.01", "--beta2", "0.99", "--split", "-o", outDir);
         Assert.Equal("", error);
-        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(CliHost.Ok, code);
         Assert.Contains("manifest.json", output, StringComparison.Ordinal);
 
         var expected = TrainingArtifacts.Build(OnnxFile.Load(model),
@@ -49,7 +50,7 @@ public sealed class ArtifactsCommandTests : IDisposable
         var outDir = Path.Combine(_dir, "mse");
         var (code, _, error) = Run("artifacts", SmallModel(), "--optimizer", "sgd", "--loss", "mse", "--momentum", "0.9", "--nesterov", "-o", outDir);
         Assert.Equal("", error);
-        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(CliHost.Ok, code);
         var m = ArtifactManifest.FromJson(File.ReadAllText(Path.Combine(outDir, "manifest.json")));
         Assert.Equal("mse", m.Loss);
         Assert.Equal(new ManifestOptimizer("sgd", 0.9, true, 0, null, null, null), m.Optimizer);
@@ -68,7 +69,7 @@ public sealed class ArtifactsCommandTests : IDisposable
     public void Usage_errors_exit_two_with_a_hint(params string[] extra)
     {
         var (code, _, error) = Run(["artifacts", SmallModel(), .. extra, "-o", Path.Combine(_dir, "x")]);
-        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal(CliHost.Usage, code);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
         Assert.Contains("--help", error, StringComparison.Ordinal);
     }
@@ -78,7 +79,7 @@ public sealed class ArtifactsCommandTests : IDisposable
     {
         var missing = Path.Combine(_dir, "missing.onnx");
         var (code, _, error) = Run("artifacts", missing, "--optimizer", "sgd", "-o", Path.Combine(_dir, "x"));
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains(missing, line, StringComparison.Ordinal);

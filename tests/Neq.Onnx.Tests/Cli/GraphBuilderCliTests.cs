@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using Neq.GraphBuilderTool;
 
 namespace Neq.Onnx.Tests.Cli;
@@ -32,7 +33,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     public void Help_ExitsZeroAndDescribesUsage(params string[] args)
     {
         var (code, output, error) = Run(args);
-        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(CliHost.Ok, code);
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
         Assert.Equal("", error);
     }
@@ -48,7 +49,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     public void UsageErrors_ExitTwoWithAHint(params string[] args)
     {
         var (code, _, error) = Run(args);
-        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal(CliHost.Usage, code);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
         Assert.Contains("--help", error, StringComparison.Ordinal);
     }
@@ -58,7 +59,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     {
         var path = Path.Combine(_dir, "r32.onnx");
         var (code, output, error) = Run("resnet", "--depth", "32", "--classes", "10", "-o", path);
-        Assert.Equal((ExitCodes.Ok, ""), (code, error));
+        Assert.Equal((CliHost.Ok, ""), (code, error));
         Assert.Contains(path, output, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(RepoPaths.ResNet32Model), File.ReadAllBytes(path));
     }
@@ -67,7 +68,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     public void Inspect_ShowsResNet32sSummary()
     {
         var (code, output, error) = Run("inspect", RepoPaths.ResNet32Model);
-        Assert.Equal((ExitCodes.Ok, ""), (code, error));
+        Assert.Equal((CliHost.Ok, ""), (code, error));
         // Conv MACs per sample, derived by hand in ModelSummaryTests; parameters in CifarResNetTests.
         Assert.Contains("Conv 68,861,952", output, StringComparison.Ordinal);
         Assert.Contains("442,368", output, StringComparison.Ordinal);
@@ -82,7 +83,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     {
         var path = Path.Combine(_dir, "absent.onnx");
         var (code, _, error) = Run("inspect", path);
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         AssertOneErrorLineNaming(error, path);
     }
 
@@ -107,7 +108,7 @@ public sealed class GraphBuilderCliTests : IDisposable
         var path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, content);
         var (code, output, error) = Run("inspect", path);
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         Assert.Equal("", output);
         AssertOneErrorLineNaming(error, path);
     }
@@ -119,7 +120,7 @@ public sealed class GraphBuilderCliTests : IDisposable
         File.WriteAllText(blocker, "");
         var path = Path.Combine(blocker, "model.onnx"); // a directory that is a file
         var (code, _, error) = Run("resnet", "--depth", "20", "-o", path);
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
     }

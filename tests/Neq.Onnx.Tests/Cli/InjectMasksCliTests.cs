@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using Neq.GraphBuilderTool;
 using Neq.Onnx.Io;
 using Neq.Onnx.Neurons;
@@ -25,7 +26,7 @@ public sealed class InjectMasksCliTests : IDisposable
     {
         var path = Path.Combine(_dir, "masked.onnx");
         var (code, output, error) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", path);
-        Assert.Equal((ExitCodes.Ok, ""), (code, error));
+        Assert.Equal((CliHost.Ok, ""), (code, error));
         // neq-reference.md: 1,136 conv + 1,136 BN channels; the 10 classifier outputs are left out.
         Assert.Contains("62 layers gated, 2,272 neurons", output, StringComparison.Ordinal);
         Assert.Contains("layer3.4.bn2  BatchNorm 64", output, StringComparison.Ordinal);
@@ -45,14 +46,14 @@ public sealed class InjectMasksCliTests : IDisposable
     {
         var path = Path.Combine(_dir, "two.onnx");
         var (code, output, error) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", path, "--layers", "conv1,linear", "--layers", "layer1.0.bn1", "--no-activations");
-        Assert.Equal((ExitCodes.Ok, ""), (code, error));
+        Assert.Equal((CliHost.Ok, ""), (code, error));
         Assert.Contains("3 layers gated, 42 neurons", output, StringComparison.Ordinal); // 16 + 16 + 10
         var m = OnnxFile.Load(path);
         Assert.Equal(["conv1.mask", "layer1.0.bn1.mask", "linear.mask"], m.Graph.Input.Skip(1).Select(i => i.Name));
         Assert.Single(m.Graph.Output);
 
         (code, output, _) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", path, "--include-classifier");
-        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(CliHost.Ok, code);
         Assert.Contains("63 layers gated, 2,282 neurons", output, StringComparison.Ordinal);
     }
 
@@ -63,7 +64,7 @@ public sealed class InjectMasksCliTests : IDisposable
         OnnxFile.Save(ExporterPatterns.Get("tf2onnx: NHWC input behind Transpose").Model, input);
         var path = Path.Combine(_dir, "tf-masked.onnx");
         var (code, output, error) = Run("inject-masks", input, "-o", path);
-        Assert.Equal((ExitCodes.Ok, ""), (code, error));
+        Assert.Equal((CliHost.Ok, ""), (code, error));
         Assert.Contains("model/conv/Conv2D  Conv 8", output, StringComparison.Ordinal);
         Assert.Contains(OnnxFile.Load(path).Graph.Output, o => o.Name == "model/conv/Conv2D.activation");
     }
@@ -72,7 +73,7 @@ public sealed class InjectMasksCliTests : IDisposable
     public void An_unknown_layer_exits_one_with_one_line_naming_the_file()
     {
         var (code, output, error) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", Path.Combine(_dir, "x.onnx"), "--layers", "conv9");
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         Assert.Equal("", output);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"error: {RepoPaths.ResNet32Model}: No neuron layer is named 'conv9'.", line, StringComparison.Ordinal);
@@ -83,9 +84,9 @@ public sealed class InjectMasksCliTests : IDisposable
     public void An_already_gated_file_exits_one()
     {
         var path = Path.Combine(_dir, "once.onnx");
-        Assert.Equal(ExitCodes.Ok, Run("inject-masks", RepoPaths.ResNet32Model, "-o", path).Code);
+        Assert.Equal(CliHost.Ok, Run("inject-masks", RepoPaths.ResNet32Model, "-o", path).Code);
         var (code, _, error) = Run("inject-masks", path, "-o", Path.Combine(_dir, "twice.onnx"));
-        Assert.Equal(ExitCodes.Error, code);
+        Assert.Equal(CliHost.Error, code);
         Assert.Contains("already has mask gates", error, StringComparison.Ordinal);
     }
 
@@ -96,7 +97,7 @@ public sealed class InjectMasksCliTests : IDisposable
     public void Usage_errors_exit_two(params string[] args)
     {
         var (code, _, error) = Run(args);
-        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal(CliHost.Usage, code);
         Assert.Contains("inject-masks --help", error, StringComparison.Ordinal);
     }
 
@@ -104,7 +105,7 @@ public sealed class InjectMasksCliTests : IDisposable
     public void Help_exits_zero()
     {
         var (code, output, _) = Run("inject-masks", "--help");
-        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(CliHost.Ok, code);
         Assert.Contains("--include-classifier", output, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using System.Globalization;
 using Neq.Onnx.Io;
@@ -81,7 +82,7 @@ public sealed class ArtifactsCommand : Command
             var error = parse.InvocationConfiguration.Error;
             error.WriteLine($"error: {problem}");
             error.WriteLine($"Run '{Cli.ProgramName} {Name} --help' for usage.");
-            return ExitCodes.Usage;
+            return CliHost.Usage;
         }
         var path = parse.GetRequiredValue(_model);
         var dir = parse.GetRequiredValue(_output);
@@ -101,6 +102,6 @@ public sealed class ArtifactsCommand : Command
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {written.Count} files to {dir}: {m.Parameters.Count} parameters, {m.Masks.Count} masked layers, {m.OptimizerState.Count} optimizer state tensors, {m.RunningStatistics.Count} running statistics"));
         foreach (var file in written) output.WriteLine($"  {Path.GetFileName(file)}");
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 }

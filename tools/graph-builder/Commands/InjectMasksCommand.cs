@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using System.Globalization;
 using Neq.Onnx.Io;
@@ -76,6 +77,6 @@ public sealed class InjectMasksCommand : Command
             $"wrote {output}: {result.Layers.Count} layers gated, {neurons:N0} neurons"));
         foreach (var l in result.Layers)
             w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {l.Name}  {l.Kind} {l.Channels}"));
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 }

@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using Neq.Onnx.Inspection;
 using Neq.Onnx.Io;
@@ -28,6 +29,6 @@ public sealed class InspectCommand : Command
             throw new OnnxFormatException($"{path}: {e.Message}", e);
         }
         ModelSummaryText.Write(parse.InvocationConfiguration.Output, summary, path);
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 }

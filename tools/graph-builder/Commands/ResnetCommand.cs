@@ -1,3 +1,4 @@
+using Neq.CommandLine;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -68,6 +69,6 @@ public sealed class ResnetCommand : Command
         OnnxFile.Save(model, path);
         parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {path}: ResNet-{options.Depth}, {options.Classes} classes, seed {options.Seed}"));
-        return ExitCodes.Ok;
+        return CliHost.Ok;
     }
 }

@@ -1,4 +1,4 @@
-namespace Neq.Train;
+namespace Neq.CommandLine;
 
 /// <summary>An impossible combination of flags found after parsing (exit code 2).</summary>
 public sealed class UsageException : Exception
