@@ -97,9 +97,9 @@ public static class TrainingArtifacts
         var gated = MaskInjection.Inject(core, new MaskInjectionOptions(ExportActivations: false)).Layers;
         if (!gated.Select(l => l.Mask).SequenceEqual(plan.Layers.Select(l => l.Mask), StringComparer.Ordinal))
             throw new InvalidOperationException("Mask injection found other layers than NeuronLayers.Find.");
-        // Masks are required inputs here: ONNX Runtime warns, per session and per mask, about the
-        // default-ones initializers the injection gives them, and a trainer always knows its masks.
-        RemoveInitializers(core.Graph, plan.Layers.Select(l => l.Mask));
+        // Masks keep the default-ones initializers the injection gives them (an input with a
+        // default): a trainer that freezes nothing may leave them out. ONNX Runtime logs a warning
+        // per such input at load; the trainer's sessions log errors only.
         foreach (var bn in plan.BatchNorms) TrainingBatchNorm.Replace(core, bn.Output[0]);
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
 
@@ -177,14 +177,6 @@ public static class TrainingArtifacts
             graph.Input.Add(TensorType.Of((DataType)t.DataType, t.Dims.ToArray()).ToValueInfo(t.Name));
         }
         if (set.Count > 0) throw new InvalidOperationException($"No initializer named '{set.First()}'.");
-    }
-
-    /// <summary>Drops the initializers of these names (defaults of graph inputs).</summary>
-    static void RemoveInitializers(GraphProto graph, IEnumerable<string> names)
-    {
-        var set = new HashSet<string>(names, StringComparer.Ordinal);
-        for (int k = graph.Initializer.Count - 1; k >= 0; k--)
-            if (set.Contains(graph.Initializer[k].Name)) graph.Initializer.RemoveAt(k);
     }
 
     /// <summary>Puts the graph inputs in <paramref name="order"/> (every input must be named exactly once).</summary>
