@@ -1,3 +1,5 @@
+using Neq.Onnx.Numerics;
+
 namespace Neq.Onnx.Architectures;
 
 /// <summary>
@@ -14,25 +16,21 @@ namespace Neq.Onnx.Architectures;
 /// </remarks>
 public sealed class SeededNormal
 {
-    ulong _state;
+    SplitMix64 _bits;
     double _spare;
     bool _hasSpare;
 
     /// <summary>Starts the stream at <paramref name="seed"/>.</summary>
-    public SeededNormal(ulong seed) => _state = seed;
+    public SeededNormal(ulong seed) => _bits = new SplitMix64(seed);
 
     /// <summary>
     /// An independent stream for one named tensor: its values depend only on the seed and the name,
     /// not on what else was drawn before (adding a layer does not change the others).
     /// </summary>
-    public static SeededNormal ForStream(ulong seed, string streamName) => new(Finalize(seed ^ Fnv1a(streamName)));
+    public static SeededNormal ForStream(ulong seed, string streamName) => new(SplitMix64.Mix(seed ^ Fnv1a(streamName)));
 
     /// <summary>The next 64 uniformly distributed bits (SplitMix64).</summary>
-    public ulong NextUInt64()
-    {
-        _state += 0x9E3779B97F4A7C15UL;
-        return Finalize(_state);
-    }
+    public ulong NextUInt64() => _bits.Next();
 
     /// <summary>A uniform number in [0, 1) with 53 random bits.</summary>
     public double NextUniform() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
@@ -92,14 +90,6 @@ public sealed class SeededNormal
         for (int k = 11; k >= 0; k--)
             series = series * t2 + 1.0 / (2 * k + 1);
         return e * Ln2 + 2.0 * t * series;
-    }
-
-    // SplitMix64's output function (a variant of MurmurHash3's 64-bit finaliser).
-    static ulong Finalize(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     // FNV-1a over the UTF-16 code units: stable across runtimes, unlike string.GetHashCode.

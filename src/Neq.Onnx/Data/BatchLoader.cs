@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Neq.Onnx.Numerics;
 
 namespace Neq.Onnx.Data;
 

@@ -1,3 +1,5 @@
+using Neq.Onnx.Numerics;
+
 namespace Neq.Onnx.Data;
 
 /// <summary>A partition of a set's image indices into training and validation, each in ascending order.</summary>
