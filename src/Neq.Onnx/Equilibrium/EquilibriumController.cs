@@ -21,7 +21,7 @@ public sealed class EquilibriumController
 
     /// <summary>A controller for <paramref name="layers"/> over <paramref name="validationImages"/> images per pass.</summary>
     /// <exception cref="ArgumentException">An option is out of range, a layer is malformed or names repeat, or there are no validation images.</exception>
-    public EquilibriumController(IReadOnlyList<NeuronLayer> layers, int validationImages, EquilibriumOptions options)
+    public EquilibriumController(IReadOnlyList<EquilibriumLayer> layers, int validationImages, EquilibriumOptions options)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(options);
@@ -44,7 +44,7 @@ public sealed class EquilibriumController
     public EquilibriumOptions Options { get; }
 
     /// <summary>The layers, in the order of <see cref="EquilibriumUpdate.Layers"/>.</summary>
-    public IReadOnlyList<NeuronLayer> Layers { get; }
+    public IReadOnlyList<EquilibriumLayer> Layers { get; }
 
     /// <summary>Validation images per pass (V).</summary>
     public int ValidationImages { get; }
@@ -63,7 +63,7 @@ public sealed class EquilibriumController
     /// element size. For ResNet-32 (conv and BN outputs) it is 606,208 values per image: 606 MB in
     /// half precision for 500 validation images, 61 MB for 50.
     /// </summary>
-    public static long ActivationBytesFor(IEnumerable<NeuronLayer> layers, int validationImages, ActivationPrecision precision)
+    public static long ActivationBytesFor(IEnumerable<EquilibriumLayer> layers, int validationImages, ActivationPrecision precision)
     {
         ArgumentNullException.ThrowIfNull(layers);
         var size = precision == ActivationPrecision.Half ? 2 : 4;

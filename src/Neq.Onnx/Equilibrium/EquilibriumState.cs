@@ -65,7 +65,7 @@ public sealed record EquilibriumState(
             var layers = new List<LayerState>(count);
             for (var i = 0; i < count; i++)
             {
-                var layer = new NeuronLayer(r.ReadString(), r.ReadInt32(), r.ReadInt32());
+                var layer = new EquilibriumLayer(r.ReadString(), r.ReadInt32(), r.ReadInt32());
                 if (layer.Channels <= 0 || layer.Positions <= 0)
                     throw new InvalidDataException($"{source}: layer '{layer.Name}' has {layer.Channels} channels of {layer.Positions} positions.");
                 var phi = ReadDoubles(r, layer.Channels);

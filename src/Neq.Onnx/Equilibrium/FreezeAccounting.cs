@@ -10,7 +10,7 @@ public static class FreezeAccounting
     /// Neurons over which "frozen %" is taken: every hooked channel plus the classifier's outputs,
     /// which are never hooked and never freeze. ResNet-32: 1,136 conv + 1,136 BN + 10 = 2,282.
     /// </summary>
-    public static int NeuronCount(IEnumerable<NeuronLayer> layers, int classifierOutputs)
+    public static int NeuronCount(IEnumerable<EquilibriumLayer> layers, int classifierOutputs)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentOutOfRangeException.ThrowIfNegative(classifierOutputs);

@@ -11,4 +11,4 @@ namespace Neq.Onnx.Equilibrium;
 /// state's <see cref="EquilibriumState.Precision"/>; empty before the reference pass.
 /// </param>
 public sealed record LayerState(
-    NeuronLayer Layer, double[] Phi, double[] DeltaPhi, double[] Velocity, bool[] Frozen, byte[] PreviousActivations);
+    EquilibriumLayer Layer, double[] Phi, double[] DeltaPhi, double[] Velocity, bool[] Frozen, byte[] PreviousActivations);

@@ -16,7 +16,7 @@ internal sealed class LayerTracker
     readonly double[] _cosineSum;         // per channel: Σ over images of cos (spatial layers)
     readonly double[] _dot, _normA, _normB; // per channel: Σ a·b, Σ a², Σ b² over images (dense layers)
 
-    public LayerTracker(NeuronLayer layer, int images, ActivationPrecision precision)
+    public LayerTracker(EquilibriumLayer layer, int images, ActivationPrecision precision)
     {
         Layer = layer;
         Images = images;
@@ -34,7 +34,7 @@ internal sealed class LayerTracker
         Frozen = new bool[layer.Channels];
     }
 
-    public NeuronLayer Layer { get; }
+    public EquilibriumLayer Layer { get; }
 
     public int Images { get; }
 

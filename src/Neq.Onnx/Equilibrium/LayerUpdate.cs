@@ -6,7 +6,7 @@ namespace Neq.Onnx.Equilibrium;
 /// <param name="DeltaPhi">Δφ per channel.</param>
 /// <param name="Velocity">v per channel.</param>
 /// <param name="Frozen">Per channel: true when the neuron does not update in the next epoch.</param>
-public sealed record LayerUpdate(NeuronLayer Layer, double[] Phi, double[] DeltaPhi, double[] Velocity, bool[] Frozen)
+public sealed record LayerUpdate(EquilibriumLayer Layer, double[] Phi, double[] DeltaPhi, double[] Velocity, bool[] Frozen)
 {
     /// <summary>Frozen channels.</summary>
     public int FrozenCount => Frozen.Count(f => f);

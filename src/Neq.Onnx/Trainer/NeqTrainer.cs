@@ -5,7 +5,7 @@ using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Training;
-using EqLayer = Neq.Onnx.Equilibrium.NeuronLayer;
+using EqLayer = Neq.Onnx.Equilibrium.EquilibriumLayer;
 
 namespace Neq.Onnx.Trainer;
 

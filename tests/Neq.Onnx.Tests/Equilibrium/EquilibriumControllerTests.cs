@@ -13,7 +13,7 @@ public sealed class EquilibriumControllerTests
     }
 
     // One conv-like layer, C = 2, P = 2, V = 2.
-    static readonly NeuronLayer Conv = new("conv", 2, 2);
+    static readonly EquilibriumLayer Conv = new("conv", 2, 2);
     //                               image 0: ch0   ch1     image 1: ch0   ch1
     static readonly float[] Ref    = [1, 0, 1, 1, /**/ 0, 2, 3, 4];
     static readonly float[] Epoch0 = [1, 1, 2, 2, /**/ 0, 5, 4, 3];
@@ -88,7 +88,7 @@ public sealed class EquilibriumControllerTests
     [InlineData(true, true)]
     public void FrozenNeuronsComeBackUnlessPinned(bool pinning, bool frozenAfterEpoch1)
     {
-        var layer = new NeuronLayer("bn", 1, 2);
+        var layer = new EquilibriumLayer("bn", 1, 2);
         var c = new EquilibriumController([layer], 1, new EquilibriumOptions(Pinning: pinning));
         Pass(c, [1, 0]);
         Assert.True(Pass(c, [1, 0]).Layers[0].Frozen[0]);
@@ -105,7 +105,7 @@ public sealed class EquilibriumControllerTests
     [InlineData(VelocityRule.ReferenceCode, 0.0, true)]   // |0| ≤ 0 is true
     public void DeadNeuronsFreezeAfterTheFirstEpoch(VelocityRule rule, double eps, bool frozen)
     {
-        var layer = new NeuronLayer("conv", 2, 3);
+        var layer = new EquilibriumLayer("conv", 2, 3);
         var c = new EquilibriumController([layer], 1, new EquilibriumOptions(Eps: eps, VelocityRule: rule));
         Pass(c, [0, 0, 0, 1, 2, 3]);
         var u = Pass(c, [0, 0, 0, 3, 1, 2]).Layers[0];
@@ -122,7 +122,7 @@ public sealed class EquilibriumControllerTests
     {
         // C = 1, P = 2, V = 2. Epoch 0: image 0 has a NaN (cos 0), image 1 unchanged (cos 1): φ = 0.5.
         // Epoch 1: clean again, but compared with the stored NaN for image 0: cos 0 again, φ = 0.5.
-        var layer = new NeuronLayer("conv", 1, 2);
+        var layer = new EquilibriumLayer("conv", 1, 2);
         var c = new EquilibriumController([layer], 2, new EquilibriumOptions(Precision: ActivationPrecision.Single));
         Pass(c, [1, 2, 3, 4]);
         var u0 = Pass(c, [float.NaN, 2, 3, 4]).Layers[0];
@@ -140,7 +140,7 @@ public sealed class EquilibriumControllerTests
         // ch0: (1,2,3) → (3,2,1): 10/14 = 0.71428571 (a per-image cosine would say 1: all signs agree)
         // ch1: (0,0,0) → (0,0,0): both all-zero, 1
         // ch2: (1,−1,0) → (−1,1,0): −1
-        var layer = new NeuronLayer("fc", 3, 1);
+        var layer = new EquilibriumLayer("fc", 3, 1);
         var c = new EquilibriumController([layer], 3, new EquilibriumOptions(Precision: ActivationPrecision.Single));
         Pass(c, [1, 0, 1, 2, 0, -1, 3, 0, 0]);
         // Fed in two batches: images 0–1, then image 2.
@@ -156,7 +156,7 @@ public sealed class EquilibriumControllerTests
     [Fact]
     public void HalfStorageAndHalfInputAgreeWithSingle()
     {
-        var layers = new[] { new NeuronLayer("a", 4, 9), new NeuronLayer("b", 3, 1) };
+        var layers = new[] { new EquilibriumLayer("a", 4, 9), new EquilibriumLayer("b", 3, 1) };
         var rng = new Random(11);
         float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 1)).ToArray();
         var passes = Enumerable.Range(0, 3).Select(_ => new[] { Random(5 * 36), Random(5 * 3) }).ToArray();
@@ -184,7 +184,7 @@ public sealed class EquilibriumControllerTests
     public void HalfStorageClampsValuesBeyondItsRange()
     {
         // 1e5 overflows half; stored as 65,504 the next cosine is still 1 for (1e5, 1e5) → (1e5, 1e5).
-        var c = new EquilibriumController([new NeuronLayer("x", 1, 2)], 1, new EquilibriumOptions());
+        var c = new EquilibriumController([new EquilibriumLayer("x", 1, 2)], 1, new EquilibriumOptions());
         Pass(c, [1e5f, 1e5f]);
         Assert.Equal(1.0, Pass(c, [1e5f, 1e5f]).Layers[0].Phi[0], 1e-6);
     }
@@ -210,7 +210,7 @@ public sealed class EquilibriumControllerTests
     {
         Assert.Contains("--val-size", Assert.Throws<ArgumentException>(() => new EquilibriumController([Conv], 0, new EquilibriumOptions())).Message);
         Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => new EquilibriumController([Conv, Conv], 1, new EquilibriumOptions())).Message);
-        Assert.Throws<ArgumentException>(() => new EquilibriumController([new NeuronLayer("z", 0, 4)], 1, new EquilibriumOptions()));
+        Assert.Throws<ArgumentException>(() => new EquilibriumController([new EquilibriumLayer("z", 0, 4)], 1, new EquilibriumOptions()));
         Assert.Contains("--velocity-mu", Assert.Throws<ArgumentException>(() => new EquilibriumController([Conv], 1, new EquilibriumOptions(VelocityMu: 0.9))).Message);
     }
 
@@ -222,7 +222,7 @@ public sealed class EquilibriumControllerTests
     public void StateRoundTripsThroughBytes(ActivationPrecision saved, ActivationPrecision resumed)
     {
         var options = new EquilibriumOptions(Eps: 0.05, Pinning: true, Precision: saved);
-        var a = new EquilibriumController([Conv, new NeuronLayer("fc", 2, 1)], 2, options);
+        var a = new EquilibriumController([Conv, new EquilibriumLayer("fc", 2, 1)], 2, options);
         float[] fcRef = [1, 2, 3, 4], fc0 = [1, 2, 4, 3];
         Pass(a, Ref, fcRef);
         Pass(a, Epoch0, fc0);
@@ -268,7 +268,7 @@ public sealed class EquilibriumControllerTests
     public void MemoryReportedIsWhatIsHeld(ActivationPrecision precision, int bytesPerValue)
     {
         // (3 channels × 4 positions + 5 channels × 1) values per image × 7 images × element size.
-        var layers = new[] { new NeuronLayer("a", 3, 4), new NeuronLayer("b", 5, 1) };
+        var layers = new[] { new EquilibriumLayer("a", 3, 4), new EquilibriumLayer("b", 5, 1) };
         var expected = (3 * 4 + 5) * 7 * bytesPerValue;
         Assert.Equal(expected, EquilibriumController.ActivationBytesFor(layers, 7, precision));
         var c = new EquilibriumController(layers, 7, new EquilibriumOptions(Precision: precision));

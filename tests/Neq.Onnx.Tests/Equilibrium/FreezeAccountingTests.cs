@@ -4,7 +4,7 @@ namespace Neq.Onnx.Tests.Equilibrium;
 
 public sealed class FreezeAccountingTests
 {
-    static EquilibriumUpdate Update(IEnumerable<NeuronLayer> layers, Func<NeuronLayer, int, bool> frozen) =>
+    static EquilibriumUpdate Update(IEnumerable<EquilibriumLayer> layers, Func<EquilibriumLayer, int, bool> frozen) =>
         new(3, layers.Select(l =>
         {
             var f = Enumerable.Range(0, l.Channels).Select(c => frozen(l, c)).ToArray();

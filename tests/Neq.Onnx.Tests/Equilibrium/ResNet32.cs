@@ -16,8 +16,8 @@ internal static class ResNet32
 
     public static IReadOnlyList<Conv> Convs { get; } = Build();
 
-    public static IReadOnlyList<NeuronLayer> Layers { get; } =
-        Convs.SelectMany(c => new[] { new NeuronLayer(c.Name, c.Out, c.Size * c.Size), new NeuronLayer(c.Name + ".bn", c.Out, c.Size * c.Size) }).ToArray();
+    public static IReadOnlyList<EquilibriumLayer> Layers { get; } =
+        Convs.SelectMany(c => new[] { new EquilibriumLayer(c.Name, c.Out, c.Size * c.Size), new EquilibriumLayer(c.Name + ".bn", c.Out, c.Size * c.Size) }).ToArray();
 
     static List<Conv> Build()
     {

@@ -10,7 +10,7 @@ namespace Neq.Onnx.Equilibrium;
 /// Values per channel per image (H·W for a feature map). 1 marks a dense layer: a per-image cosine
 /// of one number is only its sign, so φ is then the cosine over the vector of validation images.
 /// </param>
-public sealed record NeuronLayer(string Name, int Channels, int Positions)
+public sealed record EquilibriumLayer(string Name, int Channels, int Positions)
 {
     /// <summary>True when each channel has one value per image (φ is taken across images).</summary>
     public bool IsDense => Positions == 1;
