@@ -64,6 +64,8 @@ sealed class StepBinding : IDisposable
     public void Run(RunOptions run, int parity, OrtValue images, OrtValue labels, OrtValue prediction)
     {
         var b = _byParity[parity];
+        // On the CPU the binding refers to the batch's pinned memory, which is released after the
+        // step; every step binds its own batch before it runs, so the stale reference is never read.
         b.BindInput(_images, images);
         b.BindInput(_labels, labels);
         if (!ReferenceEquals(_boundPrediction[parity], prediction))

