@@ -4,18 +4,19 @@ namespace Neq.Onnx.Trainer;
 
 /// <summary>
 /// A float tensor a training step reads and rewrites — a parameter, optimizer state or running
-/// statistic. ONNX outputs cannot alias inputs, so it has two preallocated buffers, each wrapped
-/// once in an <see cref="OrtValue"/>: a step reads one and writes the other, then they swap. No
-/// per-step copies or allocations.
+/// statistic. ONNX outputs cannot alias inputs, so it has two preallocated buffers in the trainer's
+/// <see cref="DeviceTensors"/> memory (host or device), each wrapped once in an <see cref="OrtValue"/>:
+/// a step reads one and writes the other, then they swap. No per-step copies or allocations; the
+/// value crosses to the host only when read (<see cref="ReadCurrent"/>) or set (<see cref="Set"/>).
 /// </summary>
 public sealed class CarriedTensor : IDisposable
 {
-    readonly float[][] _data;
+    readonly DeviceTensors _memory;
     readonly OrtValue[] _values;
     int _current;
 
     /// <summary>Creates the pair of buffers, the current one holding <paramref name="initial"/>.</summary>
-    public CarriedTensor(string name, string output, long[] shape, ReadOnlySpan<float> initial)
+    public CarriedTensor(string name, string output, long[] shape, float[] initial, DeviceTensors memory)
     {
         Name = name;
         Output = output;
@@ -23,8 +24,9 @@ public sealed class CarriedTensor : IDisposable
         long count = shape.Aggregate(1L, (a, b) => a * b);
         if (initial.Length != count)
             throw new ArgumentException($"Initial value of '{name}' has {initial.Length} elements, its shape [{string.Join(",", shape)}] needs {count}.");
-        _data = [initial.ToArray(), new float[count]];
-        _values = [OrtValue.CreateTensorValueFromMemory(_data[0], shape), OrtValue.CreateTensorValueFromMemory(_data[1], shape)];
+        _memory = memory;
+        _values = [memory.Allocate(shape), memory.Allocate(shape)];
+        memory.Upload(initial, _values[0]);
     }
 
     /// <summary>Input name.</summary>
@@ -36,8 +38,11 @@ public sealed class CarriedTensor : IDisposable
     /// <summary>Sizes.</summary>
     public long[] Shape { get; }
 
-    /// <summary>The current value.</summary>
-    public float[] Current => _data[_current];
+    /// <summary>Which of the two buffers (0 or 1) holds the current value.</summary>
+    public int Parity => _current;
+
+    /// <summary>Buffer 0 or 1, whichever value it holds now (for bindings prebuilt per parity).</summary>
+    public OrtValue Buffer(int index) => _values[index];
 
     /// <summary>The current value as an ONNX Runtime input.</summary>
     public OrtValue CurrentValue => _values[_current];
@@ -48,8 +53,11 @@ public sealed class CarriedTensor : IDisposable
     /// <summary>Makes the buffer just written the current one.</summary>
     public void Swap() => _current = 1 - _current;
 
+    /// <summary>A host copy of the current value.</summary>
+    public float[] ReadCurrent() => _memory.Download(CurrentValue);
+
     /// <summary>Overwrites the current value (restoring a checkpoint).</summary>
-    public void Set(ReadOnlySpan<float> value) => value.CopyTo(_data[_current]);
+    public void Set(float[] value) => _memory.Upload(value, CurrentValue);
 
     /// <inheritdoc />
     public void Dispose()

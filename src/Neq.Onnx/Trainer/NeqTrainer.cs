@@ -12,8 +12,10 @@ namespace Neq.Onnx.Trainer;
 /// <summary>
 /// Trains with NEq: runs the artifacts' train.onnx over the training set, eval.onnx over the
 /// validation subset (activations → φ, Δφ, velocity → masks) and the test set, keeping parameters,
-/// optimizer state and running statistics in swapped preallocated buffers. <see cref="Run"/> is
-/// the loop; the pieces are public so a caller can drive or test them one by one.
+/// optimizer state and running statistics in swapped preallocated buffers — on the host, or on the
+/// CUDA device with IO binding so that only the batch goes in and loss, correct count and
+/// prediction come out per step. <see cref="Run"/> is the loop; the pieces are public so a caller
+/// can drive or test them one by one.
 /// </summary>
 public sealed class NeqTrainer : IDisposable
 {
@@ -21,8 +23,11 @@ public sealed class NeqTrainer : IDisposable
     readonly ArtifactManifest _m;
     readonly InferenceSession _train, _eval;
     readonly RunOptions _run = new();
+    readonly DeviceTensors _memory;
+    readonly StepBinding? _binding;
     readonly List<CarriedTensor> _carried = [];
     readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
+    readonly Dictionary<string, CarriedTensor> _outputOf = new(StringComparer.Ordinal);
     readonly (string Name, float[] Data, OrtValue Value)[] _masks;
     readonly BatchLoader _trainLoader;
     readonly BatchLoader? _valLoader;
@@ -31,11 +36,32 @@ public sealed class NeqTrainer : IDisposable
     readonly int _classes, _neurons;
     readonly float[] _lr = [0f];
     readonly OrtValue _lrValue;
+    readonly float[] _loss = [0f];
+    readonly long[] _correct = [0];
+    readonly OrtValue _lossValue, _correctValue;
+    readonly float[] _logits;
+    readonly Dictionary<int, OrtValue> _predictionByCount = [];
+    readonly string[] _trainInputs, _trainOutputs;
     readonly List<EpochMetrics> _history = [];
     EquilibriumController? _controller;
 
+    /// <summary>
+    /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
+    /// on the CPU, where the paths give the same bits, IO binding measured no faster than
+    /// <c>session.Run</c> for ResNet-32 (docs/cuda.md), so the CPU keeps <see cref="StepPath.Run"/>.
+    /// </summary>
+    internal static StepPath DefaultPath(string device) => device == "cuda" ? StepPath.DeviceBinding : CpuDefault;
+
+    internal const StepPath CpuDefault = StepPath.Run;
+
     /// <summary>Sets up sessions, buffers (initial values from infer.onnx) and data loaders.</summary>
     public NeqTrainer(TrainingArtifactSet artifacts, Cifar10Data data, TrainerOptions options)
+        : this(artifacts, data, options, DefaultPath(options.Device))
+    {
+    }
+
+    /// <summary>As the public constructor, with the step path chosen (tests run each).</summary>
+    internal NeqTrainer(TrainingArtifactSet artifacts, Cifar10Data data, TrainerOptions options, StepPath path)
     {
         options.Validate();
         _o = options;
@@ -43,26 +69,38 @@ public sealed class NeqTrainer : IDisposable
         if (_m.DataInputs.Count != 1)
             throw new OnnxFormatException($"The model has {_m.DataInputs.Count} data inputs; the CIFAR trainer feeds exactly one image batch.");
         _classes = CheckClassifier(_m, data);
+        if (options.Device == "cuda" && path != StepPath.DeviceBinding)
+            throw new ArgumentException("On CUDA the trainer keeps its tensors on the device: only the device binding path runs there.");
         using (var so = Sessions.Options(options.Threads, options.Device))
         {
             _train = new InferenceSession(OnnxFile.Serialize(artifacts.Train), so);
             _eval = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
+            _memory = path != StepPath.DeviceBinding ? DeviceTensors.Host()
+                : options.Device == "cuda" ? DeviceTensors.Cuda(_train, so)
+                : DeviceTensors.Device(_train, OrtMemoryInfo.DefaultInstance, so);
         }
+        var trainSig = _m.Graphs.First(g => g.Role == "train");
+        _trainInputs = trainSig.Inputs.Select(i => i.Name).ToArray();
+        _trainOutputs = trainSig.Outputs.Select(o => o.Name).ToArray();
         _lrValue = OrtValue.CreateTensorValueFromMemory(_lr, []);
+        _lossValue = OrtValue.CreateTensorValueFromMemory(_loss, []);
+        _correctValue = OrtValue.CreateTensorValueFromMemory(_correct, []);
 
         var initial = artifacts.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
         float[] Initial(string name, IReadOnlyList<long> shape, string how) => how == "zeros"
             ? new float[shape.Aggregate(1L, (a, b) => a * b)]
             : initial.TryGetValue(name, out var t) ? t.ToFloatArray()
             : throw new OnnxFormatException($"infer.onnx has no initial value for '{name}'.");
-        foreach (var p in _m.Parameters) Carry(new CarriedTensor(p.Name, p.Output, p.Shape.ToArray(), Initial(p.Name, p.Shape, "infer.onnx")));
+        foreach (var p in _m.Parameters) Carry(new CarriedTensor(p.Name, p.Output, p.Shape.ToArray(), Initial(p.Name, p.Shape, "infer.onnx"), _memory));
         foreach (var s in _m.OptimizerState.Concat(_m.RunningStatistics))
-            Carry(new CarriedTensor(s.Name, s.Output, s.Shape.ToArray(), Initial(s.Name, s.Shape, s.Initial)));
+            Carry(new CarriedTensor(s.Name, s.Output, s.Shape.ToArray(), Initial(s.Name, s.Shape, s.Initial), _memory));
         _masks = _m.Masks.Select(k =>
         {
             var ones = Enumerable.Repeat(1f, k.Channels).ToArray();
             return (k.Name, ones, OrtValue.CreateTensorValueFromMemory(ones, [k.Channels]));
         }).ToArray();
+
+        if (path != StepPath.Run) _binding = new StepBinding(_train, _m, _byName, _lossValue, _correctValue);
 
         var split = DataSplit.Create(data.Train.Count, options.ValSize, options.Seed);
         var trainIdx = options.TrainLimit is int n ? split.Train.Take(n).ToArray() : split.Train;
@@ -71,6 +109,7 @@ public sealed class NeqTrainer : IDisposable
             _valLoader = new BatchLoader(data.Train, new BatchLoaderOptions(options.EvalBatchSize, Shuffle: false, Augment: false, Seed: options.Seed), split.Validation);
         var testIdx = Enumerable.Range(0, Math.Min(data.Test.Count, options.TestLimit ?? int.MaxValue)).ToArray();
         _testLoader = new BatchLoader(data.Test, new BatchLoaderOptions(options.EvalBatchSize, Shuffle: false, Augment: false, Seed: options.Seed), testIdx);
+        _logits = new float[_trainLoader.BatchSize * _classes];
 
         _costs = LayerCosts.Of(artifacts.Infer);
         _neurons = FreezeAccounting.NeuronCount(EquilibriumLayers(), _classes);
@@ -78,7 +117,7 @@ public sealed class NeqTrainer : IDisposable
             _controller = new EquilibriumController(EquilibriumLayers(), _valLoader.Count, options.Equilibrium);
     }
 
-    void Carry(CarriedTensor t) { _carried.Add(t); _byName[t.Name] = t; }
+    void Carry(CarriedTensor t) { _carried.Add(t); _byName[t.Name] = t; _outputOf[t.Output] = t; }
 
     /// <summary>Metrics of the epochs completed so far.</summary>
     public IReadOnlyList<EpochMetrics> History => _history;
@@ -128,40 +167,50 @@ public sealed class NeqTrainer : IDisposable
     public ClassificationStats TrainEpoch(int epoch, IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
     {
         _lr[0] = (float)_o.Schedule.At(epoch);
+        _binding?.BindEpochInputs(EpochInput);
         var stats = new ClassificationStats();
-        var sig = _m.Graphs.First(g => g.Role == "train");
-        var inNames = sig.Inputs.Select(i => i.Name).ToArray();
-        var outNames = sig.Outputs.Select(o => o.Name).ToArray();
-        var loss = new float[1];
-        var correct = new long[1];
-        using var lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
-        using var correctValue = OrtValue.CreateTensorValueFromMemory(correct, []);
-        var masks = _masks.ToDictionary(k => k.Name, k => k.Value, StringComparer.Ordinal);
-        var outputOf = _carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
-        var logits = new float[_trainLoader.BatchSize * _classes];
         foreach (var batch in _trainLoader.ReadEpoch(epoch, ct))
         {
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, _trainLoader.BatchShape(batch.Index));
                 using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
-                using var prediction = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, batch.Count * _classes), [batch.Count, _classes]);
-                var inputs = inNames.Select(n =>
-                    n == _m.DataInputs[0].Name ? x : n == _m.Labels.Name ? y : n == _m.LearningRate ? _lrValue
-                    : masks.TryGetValue(n, out var mv) ? mv : _byName[n].CurrentValue).ToArray();
-                var outputs = outNames.Select(n =>
-                    n == _m.LossOutput ? lossValue : n == _m.CorrectOutput ? correctValue : n == _m.Prediction ? prediction
-                    : outputOf[n].NextValue).ToArray();
-                _train.Run(_run, inNames, inputs, outNames, outputs);
-                if (!float.IsFinite(loss[0]))
-                    throw new TrainingDivergedException($"the training loss became {loss[0]} at epoch {epoch}, batch {batch.Index} (learning rate {_lr[0]}); training stopped.");
+                var prediction = PredictionBuffer(batch.Count);
+                if (_binding is not null) _binding.Run(_run, _carried.FirstOrDefault()?.Parity ?? 0, x, y, prediction);
+                else RunStep(x, y, prediction);
+                if (!float.IsFinite(_loss[0]))
+                    throw new TrainingDivergedException($"the training loss became {_loss[0]} at epoch {epoch}, batch {batch.Index} (learning rate {_lr[0]}); training stopped.");
                 foreach (var c in _carried) c.Swap();
-                stats.Add(logits.AsSpan(0, batch.Count * _classes), batch.Labels.Span, _classes);
+                stats.Add(_logits.AsSpan(0, batch.Count * _classes), batch.Labels.Span, _classes);
                 progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, _trainLoader.BatchCount, stats.Loss));
             }
         }
         ct.ThrowIfCancellationRequested(); // the loader stops early when cancelled: never count a partial epoch
         return stats;
+    }
+
+    /// <summary>The learning rate or a mask (the inputs that change per epoch, not per step).</summary>
+    OrtValue EpochInput(string name) => name == _m.LearningRate ? _lrValue
+        : _masks.FirstOrDefault(k => k.Name == name).Value ?? throw new OnnxFormatException($"train.onnx input '{name}' is neither data, labels, learning rate, mask nor carried tensor.");
+
+    /// <summary>The host logits buffer viewed as [count, classes]: one wrapper per batch size, made once.</summary>
+    OrtValue PredictionBuffer(int count)
+    {
+        if (!_predictionByCount.TryGetValue(count, out var v))
+            _predictionByCount[count] = v = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _logits.AsMemory(0, count * _classes), [count, _classes]);
+        return v;
+    }
+
+    /// <summary>One step through <c>session.Run</c> over the host buffers.</summary>
+    void RunStep(OrtValue x, OrtValue y, OrtValue prediction)
+    {
+        var inputs = _trainInputs.Select(n =>
+            n == _m.DataInputs[0].Name ? x : n == _m.Labels.Name ? y
+            : _byName.TryGetValue(n, out var c) ? c.CurrentValue : EpochInput(n)).ToArray();
+        var outputs = _trainOutputs.Select(n =>
+            n == _m.LossOutput ? _lossValue : n == _m.CorrectOutput ? _correctValue : n == _m.Prediction ? prediction
+            : _outputOf[n].NextValue).ToArray();
+        _train.Run(_run, _trainInputs, inputs, _trainOutputs, outputs);
     }
 
     (ClassificationStats? Val, EquilibriumUpdate? Update) ValidateAndUpdate(int epoch, IProgress<TrainerProgress>? progress, CancellationToken ct)
@@ -233,7 +282,7 @@ public sealed class NeqTrainer : IDisposable
     /// <summary>The state to checkpoint after the last completed epoch.</summary>
     public TrainerCheckpoint Capture() => new(
         _history.Count, _o.Seed,
-        _carried.ToDictionary(c => c.Name, c => (float[])c.Current.Clone(), StringComparer.Ordinal),
+        _carried.ToDictionary(c => c.Name, c => c.ReadCurrent(), StringComparer.Ordinal),
         _masks.ToDictionary(k => k.Name, k => (float[])k.Data.Clone(), StringComparer.Ordinal),
         _controller?.CaptureState().ToBytes(),
         _history.ToList());
@@ -243,7 +292,7 @@ public sealed class NeqTrainer : IDisposable
     {
         if (cp.Seed != _o.Seed) throw new InvalidDataException($"{source}: the checkpoint was written with --seed {cp.Seed}, this run has {_o.Seed}.");
         foreach (var c in _carried)
-            c.Set(cp.Tensors.TryGetValue(c.Name, out var v) && v.Length == c.Current.Length ? v
+            c.Set(cp.Tensors.TryGetValue(c.Name, out var v) && v.LongLength == c.Shape.Aggregate(1L, (a, d) => a * d) ? v
                 : throw new InvalidDataException($"{source}: no value of the right size for '{c.Name}': the checkpoint belongs to another model or optimizer."));
         foreach (var (name, data, _) in _masks)
             (cp.Masks.TryGetValue(name, out var v) && v.Length == data.Length ? v : throw new InvalidDataException($"{source}: no mask '{name}'.")).CopyTo(data, 0);
@@ -256,7 +305,7 @@ public sealed class NeqTrainer : IDisposable
     /// <summary>Current parameters and running statistics by name (to write a trained infer.onnx).</summary>
     public IReadOnlyDictionary<string, float[]> TrainedValues() =>
         _m.Parameters.Select(p => p.Name).Concat(_m.RunningStatistics.Select(s => s.Name))
-            .ToDictionary(n => n, n => _byName[n].Current, StringComparer.Ordinal);
+            .ToDictionary(n => n, n => _byName[n].ReadCurrent(), StringComparer.Ordinal);
 
     IReadOnlyList<EqLayer> EquilibriumLayers() => _m.Activations.Select(a =>
     {
@@ -287,9 +336,14 @@ public sealed class NeqTrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _binding?.Dispose();
         foreach (var c in _carried) c.Dispose();
         foreach (var k in _masks) k.Value.Dispose();
+        foreach (var v in _predictionByCount.Values) v.Dispose();
         _lrValue.Dispose();
+        _lossValue.Dispose();
+        _correctValue.Dispose();
+        _memory.Dispose();
         _train.Dispose();
         _eval.Dispose();
         _run.Dispose();
