@@ -16,4 +16,12 @@ static class ProcessMemory
         }
         return -1;
     }
+
+    /// <summary>The 1-minute load average from /proc/loadavg; NaN where unavailable.</summary>
+    public static double LoadAverage()
+    {
+        const string path = "/proc/loadavg";
+        return File.Exists(path) && double.TryParse(File.ReadAllText(path).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : double.NaN;
+    }
 }

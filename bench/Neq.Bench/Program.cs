@@ -39,10 +39,11 @@ static class Program
 
     static int RunChild(BenchOptions o, ChildArgs c)
     {
+        double load = ProcessMemory.LoadAverage();
         var result = c.Config == "libtorch"
             ? TorchStepBench.Run(o, c.Artifacts)
             : OnnxStepBench.Run(o, c.Artifacts, c.Config, o.FrozenFractions[0]);
-        File.WriteAllText(c.Result, JsonSerializer.Serialize(result, Report.Json));
+        File.WriteAllText(c.Result, JsonSerializer.Serialize(result with { LoadAverage = load }, Report.Json));
         return 0;
     }
 
@@ -75,7 +76,7 @@ static class Program
                     var r = RunChildProcess(o, work.FullName, name, frozen);
                     results[name].Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  round {round} {name,-16} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}"));
+                        $"  round {round} {name,-16} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}"));
                 }
             }
 
