@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Neq.Onnx.Io;
+using Neq.Onnx.Ir;
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
+
+namespace Neq.Bench;
+
+/// <summary>
+/// Our side, in a child process: train.onnx steps exactly as NeqTrainer runs them (preallocated
+/// swapped buffers, masks fed), then eval.onnx forwards on the same batch.
+/// </summary>
+static class OnnxStepBench
+{
+    /// <summary>Measures one configuration from the artifacts in <paramref name="artifactDir"/>.</summary>
+    public static ChildResult Run(BenchOptions o, string artifactDir, string config, double frozen)
+    {
+        var m = ArtifactManifest.FromJson(File.ReadAllText(Path.Combine(artifactDir, ArtifactManifest.FileName)));
+        var batch = new SyntheticBatch(o.Batch, o.Seed);
+        var initial = OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile)).Graph.Initializer
+            .ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
+
+        var carried = new List<CarriedTensor>();
+        foreach (var p in m.Parameters) carried.Add(new CarriedTensor(p.Name, p.Output, [.. p.Shape], initial[p.Name]));
+        foreach (var s in m.OptimizerState.Concat(m.RunningStatistics))
+        {
+            long count = s.Shape.Aggregate(1L, (a, b) => a * b);
+            carried.Add(new CarriedTensor(s.Name, s.Output, [.. s.Shape], s.Initial == "zeros" ? new float[count] : initial[s.Name]));
+        }
+        var byName = carried.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var outputOf = carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
+
+        // Random masks: in every layer exactly round(frozen·C) channels, chosen at random, are 0.
+        var rng = new Random(o.Seed + 1);
+        long zeros = 0, channels = 0;
+        var masks = m.Masks.ToDictionary(k => k.Name, k =>
+        {
+            var data = Enumerable.Repeat(1f, k.Channels).ToArray();
+            int off = (int)Math.Round(frozen * k.Channels);
+            foreach (int c in Enumerable.Range(0, k.Channels).OrderBy(_ => rng.Next()).Take(off)) data[c] = 0f;
+            zeros += off;
+            channels += k.Channels;
+            return OrtValue.CreateTensorValueFromMemory(data, [k.Channels]);
+        }, StringComparer.Ordinal);
+
+        using var so = Sessions.Options(o.Threads, "cpu");
+        using var run = new RunOptions();
+        using var x = OrtValue.CreateTensorValueFromMemory(batch.Images, batch.ImageShape);
+        using var y = OrtValue.CreateTensorValueFromMemory(batch.Labels, [o.Batch]);
+        using var lr = OrtValue.CreateTensorValueFromMemory(new[] { BenchOptions.LearningRate }, []);
+        var loss = new float[1];
+        using var lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
+        using var correctValue = OrtValue.CreateTensorValueFromMemory(new long[1], []);
+        using var prediction = OrtValue.CreateTensorValueFromMemory(new float[o.Batch * BenchOptions.Classes], [o.Batch, BenchOptions.Classes]);
+
+        var stepMs = new List<double>();
+        double firstLoss;
+        using (var train = new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), so))
+        {
+            var sig = m.Graphs.First(g => g.Role == "train");
+            var inNames = sig.Inputs.Select(i => i.Name).ToArray();
+            var outNames = sig.Outputs.Select(i => i.Name).ToArray();
+            firstLoss = double.NaN;
+            for (int i = 0; i < o.Warmup + o.Iterations; i++)
+            {
+                var inputs = inNames.Select(n =>
+                    n == m.DataInputs[0].Name ? x : n == m.Labels.Name ? y : n == m.LearningRate ? lr
+                    : masks.TryGetValue(n, out var mv) ? mv : byName[n].CurrentValue).ToArray();
+                var outputs = outNames.Select(n =>
+                    n == m.LossOutput ? lossValue : n == m.CorrectOutput ? correctValue : n == m.Prediction ? prediction
+                    : outputOf[n].NextValue).ToArray();
+                var sw = Stopwatch.StartNew();
+                train.Run(run, inNames, inputs, outNames, outputs);
+                double ms = sw.Elapsed.TotalMilliseconds;
+                foreach (var c in carried) c.Swap();
+                if (i == 0) firstLoss = loss[0];
+                if (i >= o.Warmup) stepMs.Add(ms);
+            }
+        }
+        long peakStep = ProcessMemory.PeakRssKiB();
+
+        var forwardMs = new List<double>();
+        using (var eval = new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.EvalFile), so))
+        {
+            var sig = m.Graphs.First(g => g.Role == "eval");
+            var inNames = sig.Inputs.Select(i => i.Name).ToArray();
+            var inputs = inNames.Select(n => n == m.DataInputs[0].Name ? x : byName[n].CurrentValue).ToArray();
+            var outNames = new[] { m.Prediction };
+            var outputs = new[] { prediction };
+            for (int i = 0; i < o.Warmup + o.Iterations; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                eval.Run(run, inNames, inputs, outNames, outputs);
+                double ms = sw.Elapsed.TotalMilliseconds;
+                if (i >= o.Warmup) forwardMs.Add(ms);
+            }
+        }
+        long peakAll = ProcessMemory.PeakRssKiB();
+
+        foreach (var c in carried) c.Dispose();
+        foreach (var v in masks.Values) v.Dispose();
+        return new ChildResult(config, channels == 0 ? 0 : (double)zeros / channels, [.. forwardMs], [.. stepMs],
+            null, null, peakStep, peakAll, firstLoss);
+    }
+}

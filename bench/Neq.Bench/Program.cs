@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Neq.Onnx.Architectures;
+using Neq.Onnx.Training;
+
+namespace Neq.Bench;
+
+/// <summary>
+/// neq-bench: times ResNet-32 training steps (batch 128, CIFAR shapes) — ours (train.onnx / eval.onnx
+/// in ONNX Runtime) dense and with frozen neurons, and the peer (libtorch via TorchSharp) — each
+/// configuration in a fresh child process so its peak RSS is its own, rounds interleaved so noise
+/// on a shared machine spreads over all of them. See bench/README.md.
+/// </summary>
+static class Program
+{
+    const string Usage = """
+        usage: neq-bench [--threads N] [--batch N] [--warmup N] [--iters N] [--rounds N]
+                         [--frozen 0.25,0.5,0.75,0.95] [--seed N] [--out results.json]
+        """;
+
+    static int Main(string[] args)
+    {
+        try
+        {
+            var (o, child) = Parse(args);
+            if (child is not null) return RunChild(o, child);
+            return Orchestrate(o);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
+            return 2;
+        }
+    }
+
+    /// <summary>Child: --child CONFIG --artifacts DIR --result FILE [--frozen F].</summary>
+    sealed record ChildArgs(string Config, string Artifacts, string Result);
+
+    static int RunChild(BenchOptions o, ChildArgs c)
+    {
+        double load = ProcessMemory.LoadAverage();
+        var result = c.Config == "libtorch"
+            ? TorchStepBench.Run(o, c.Artifacts)
+            : OnnxStepBench.Run(o, c.Artifacts, c.Config, o.FrozenFractions[0]);
+        File.WriteAllText(c.Result, JsonSerializer.Serialize(result with { LoadAverage = load }, Report.Json));
+        return 0;
+    }
+
+    static int Orchestrate(BenchOptions o)
+    {
+        var patched = GlibcxxCompat.PatchNextToApp();
+        if (patched is not null) Console.WriteLine(patched);
+
+        var work = Directory.CreateTempSubdirectory("neq-bench-");
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            var model = CifarResNet.Build(new CifarResNetOptions(Depth: 32, Classes: BenchOptions.Classes));
+            var artifacts = TrainingArtifacts.Build(model, new ArtifactOptions(new OptimizerOptions(
+                OptimizerKind.Sgd, Momentum: BenchOptions.Momentum, WeightDecay: BenchOptions.WeightDecay)));
+            artifacts.Save(work.FullName);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"artifacts for ResNet-32 (SGD momentum {BenchOptions.Momentum}, weight decay {BenchOptions.WeightDecay}) built in {sw.Elapsed.TotalSeconds:F1} s"));
+
+            var configs = new List<(string Name, double Frozen)> { ("libtorch", 0), ("ours-dense", 0) };
+            configs.AddRange(o.FrozenFractions.Select(f => (string.Create(CultureInfo.InvariantCulture, $"ours-frozen{f * 100:0.##}"), f)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"batch {o.Batch}, {o.Threads} thread(s), {o.Warmup} warm-up + {o.Iterations} timed per process, {o.Rounds} round(s) of {configs.Count} processes"));
+
+            var results = configs.ToDictionary(c => c.Name, _ => new List<ChildResult>());
+            for (int round = 1; round <= o.Rounds; round++)
+            {
+                foreach (var (name, frozen) in configs)
+                {
+                    var r = RunChildProcess(o, work.FullName, name, frozen);
+                    results[name].Add(r);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  round {round} {name,-16} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}"));
+                }
+            }
+
+            var report = Report.Build(o, results);
+            Console.WriteLine();
+            Console.WriteLine(report.Markdown);
+            var output = o.Output ?? Path.Combine("bench", "results", DateTime.UtcNow.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".json");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            File.WriteAllText(output, report.JsonText);
+            Console.WriteLine($"results: {output}");
+            return 0;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    static ChildResult RunChildProcess(BenchOptions o, string artifacts, string config, double frozen)
+    {
+        var resultFile = Path.Combine(artifacts, config + ".result.json");
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the bench's own executable.");
+        var psi = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Started as "dotnet neq-bench.dll": the child needs the dll too.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in new[]
+        {
+            "--child", config, "--artifacts", artifacts, "--result", resultFile,
+            "--threads", I(o.Threads), "--batch", I(o.Batch), "--warmup", I(o.Warmup), "--iters", I(o.Iterations),
+            "--seed", I(o.Seed), "--frozen", frozen.ToString("R", CultureInfo.InvariantCulture),
+        }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        if (p.ExitCode != 0 || !File.Exists(resultFile))
+            throw new InvalidOperationException($"{config}: the child process failed (exit {p.ExitCode}).\n{stdout.Result}\n{stderr.Result}");
+        var r = JsonSerializer.Deserialize<ChildResult>(File.ReadAllText(resultFile), Report.Json)!;
+        File.Delete(resultFile);
+        return r;
+    }
+
+    static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    static (BenchOptions, ChildArgs?) Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        string? child = null, artifacts = null, result = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Int(int min)
+            {
+                var s = Next();
+                return int.TryParse(s, CultureInfo.InvariantCulture, out var v) && v >= min ? v
+                    : throw new ArgumentException($"{args[i - 1]} must be an integer ≥ {min}, not '{s}'.");
+            }
+            switch (args[i])
+            {
+                case "--threads": o = o with { Threads = Int(1) }; break;
+                case "--batch": o = o with { Batch = Int(1) }; break;
+                case "--warmup": o = o with { Warmup = Int(1) }; break;
+                case "--iters": o = o with { Iterations = Int(1) }; break;
+                case "--rounds": o = o with { Rounds = Int(1) }; break;
+                case "--seed": o = o with { Seed = Int(0) }; break;
+                case "--out": o = o with { Output = Next() }; break;
+                case "--frozen":
+                    var list = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(s => double.TryParse(s, CultureInfo.InvariantCulture, out var f) && f is >= 0 and < 1 ? f
+                            : throw new ArgumentException($"--frozen takes fractions in [0, 1), not '{s}'.")).ToArray();
+                    o = o with { Frozen = list };
+                    break;
+                case "--child": child = Next(); break;
+                case "--artifacts": artifacts = Next(); break;
+                case "--result": result = Next(); break;
+                case "-h" or "--help": Console.WriteLine(Usage); Environment.Exit(0); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'.");
+            }
+        }
+        return (o, child is null ? null : new ChildArgs(child, artifacts ?? throw new ArgumentException("--child needs --artifacts."),
+            result ?? throw new ArgumentException("--child needs --result.")));
+    }
+}
