@@ -23,11 +23,12 @@ static class OnnxStepBench
             .ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
 
         var carried = new List<CarriedTensor>();
-        foreach (var p in m.Parameters) carried.Add(new CarriedTensor(p.Name, p.Output, [.. p.Shape], initial[p.Name]));
+        var host = DeviceTensors.Host(); // as NeqTrainer on the CPU
+        foreach (var p in m.Parameters) carried.Add(new CarriedTensor(p.Name, p.Output, [.. p.Shape], initial[p.Name], host));
         foreach (var s in m.OptimizerState.Concat(m.RunningStatistics))
         {
             long count = s.Shape.Aggregate(1L, (a, b) => a * b);
-            carried.Add(new CarriedTensor(s.Name, s.Output, [.. s.Shape], s.Initial == "zeros" ? new float[count] : initial[s.Name]));
+            carried.Add(new CarriedTensor(s.Name, s.Output, [.. s.Shape], s.Initial == "zeros" ? new float[count] : initial[s.Name], host));
         }
         var byName = carried.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var outputOf = carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
