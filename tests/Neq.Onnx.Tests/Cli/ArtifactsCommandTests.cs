@@ -12,13 +12,7 @@ public sealed class ArtifactsCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = GraphBuilderTool.Cli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRun.GraphBuilder(args);
 
     string SmallModel()
     {

@@ -9,13 +9,7 @@ public sealed class GraphBuilderCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Neq.GraphBuilderTool.Cli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRun.GraphBuilder(args);
 
     static void AssertOneErrorLineNaming(string error, string path)
     {

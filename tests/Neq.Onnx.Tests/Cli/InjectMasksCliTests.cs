@@ -13,13 +13,7 @@ public sealed class InjectMasksCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = GraphBuilderTool.Cli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRun.GraphBuilder(args);
 
     [Fact]
     public void ResNet32_gets_the_reference_neurons_and_keeps_its_logits()

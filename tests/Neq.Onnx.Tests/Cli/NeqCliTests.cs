@@ -6,12 +6,7 @@ namespace Neq.Onnx.Tests.Cli;
 /// <summary><c>neq</c>'s exit codes and its one-line errors for bad flags, files and data.</summary>
 public sealed class NeqCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (o, e) = (new StringWriter(), new StringWriter());
-        var code = Neq.Train.Cli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Neq(args);
 
     [Theory]
     [InlineData("--eps", "-0.1", "--eps")]
