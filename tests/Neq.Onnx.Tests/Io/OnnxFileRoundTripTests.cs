@@ -13,16 +13,9 @@ public sealed class OnnxFileRoundTripTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    public static TheoryData<string> Samples => ["mlp", "convnet", "subgraph", "function"];
+    public static TheoryData<string> Samples => new(SampleModels.Names);
 
-    static ModelProto Sample(string name) => name switch
-    {
-        "mlp" => SampleModels.Mlp(),
-        "convnet" => SampleModels.ConvNet(),
-        "subgraph" => SampleModels.WithSubgraph(),
-        "function" => SampleModels.WithFunction(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
+    static ModelProto Sample(string name) => SampleModels.ByName(name);
 
     [Theory]
     [MemberData(nameof(Samples))]

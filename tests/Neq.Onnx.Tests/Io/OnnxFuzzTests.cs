@@ -14,16 +14,9 @@ public sealed class OnnxFuzzTests
 {
     const string Source = "fuzzed.onnx";
 
-    public static TheoryData<string> Samples => ["mlp", "convnet", "subgraph", "function"];
+    public static TheoryData<string> Samples => new(SampleModels.Names);
 
-    static ModelProto Sample(string name) => name switch
-    {
-        "mlp" => SampleModels.Mlp(),
-        "convnet" => SampleModels.ConvNet(),
-        "subgraph" => SampleModels.WithSubgraph(),
-        "function" => SampleModels.WithFunction(),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
+    static ModelProto Sample(string name) => SampleModels.ByName(name);
 
     /// <summary>Parse + check; fails the test on any exception other than a well-formed OnnxFormatException.</summary>
     static void ParseAndCheck(byte[] bytes, string what)

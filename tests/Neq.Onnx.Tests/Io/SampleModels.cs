@@ -8,6 +8,19 @@ namespace Neq.Onnx.Tests.Io;
 /// <summary>Small valid models built with <see cref="GraphBuilder"/>, shared by the I/O and checker tests.</summary>
 static class SampleModels
 {
+    /// <summary>The sample models' names, for table-driven tests.</summary>
+    public static readonly string[] Names = ["mlp", "convnet", "subgraph", "function"];
+
+    /// <summary>The sample model called <paramref name="name"/>.</summary>
+    public static ModelProto ByName(string name) => name switch
+    {
+        "mlp" => Mlp(),
+        "convnet" => ConvNet(),
+        "subgraph" => WithSubgraph(),
+        "function" => WithFunction(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
     /// <summary>The domain of <see cref="WithFunction"/>'s model-local function.</summary>
     public const string FunctionDomain = "neq.test";
 
