@@ -15,7 +15,11 @@ namespace Neq.Onnx.Neurons;
 /// through Identity, Reshape, Transpose, Cast, Unsqueeze or Squeeze) becomes one initializer named
 /// as the value the layer reads, holding the folded result (weights reaching a MatMul through a
 /// Reshape become one initializer of the MatMul's shape); a chain of Identity nodes from an
-/// initializer is bypassed instead. Chain nodes and initializers nothing else reads are removed.</item>
+/// initializer is bypassed instead, unless something else reads that initializer too: PyTorch's
+/// exporter merges parameters of equal value (zero BN biases and running means) into one
+/// initializer read through an Identity per parameter, and those must not stay tied, so each such
+/// reader gets its own copy named as the value it reads. Chain nodes and initializers nothing
+/// else reads are removed.</item>
 /// </list>
 /// Nothing else is touched: constants that are shapes, pads, scales or anchors stay as they are,
 /// and the IR and opset versions do not change. Mask inputs of MaskGate nodes (an already gated
@@ -41,6 +45,19 @@ public static class ModelNormalizer
             if (v.Length == 0 || g.Initializers.ContainsKey(v) || g.Outputs.Contains(v)) return false;
             if (chain.IdentityRoot(v) is { } root)
             {
+                if (IsShared(g, v, root))
+                {
+                    var identity = g.ProducerOf(v)!;
+                    Remove(graph, identity);
+                    g.Producer.Remove(v);
+                    var copy = g.Initializers[root].Clone();
+                    copy.Name = v;
+                    graph.Initializer.Add(copy);
+                    g.Initializers[v] = copy;
+                    for (var n = g.ProducerOf(identity.Input[0]); n is not null; n = g.ProducerOf(n.Input[0])) deadNodes.Add(n);
+                    deadInits.Add(root);
+                    return true;
+                }
                 reader.Input[input] = root;
                 for (var n = g.ProducerOf(v); n is not null; n = g.ProducerOf(n.Input[0])) deadNodes.Add(n);
                 return true;
@@ -73,6 +90,19 @@ public static class ModelNormalizer
             }
         }
         RemoveDead(graph, deadNodes, deadInits);
+    }
+
+    /// <summary>
+    /// True when a value on the Identity chain from <paramref name="root"/> to
+    /// <paramref name="value"/> (the root included) is read by more than the chain itself.
+    /// </summary>
+    static bool IsShared(GraphIndex g, string value, string root)
+    {
+        for (var v = g.ProducerOf(value)!.Input[0]; ; v = g.ProducerOf(v)!.Input[0])
+        {
+            if (g.ConsumersOf(v).Count > 1 || g.Outputs.Contains(v) || g.ReadBySubgraphs.Contains(v)) return true;
+            if (v == root) return false;
+        }
     }
 
     static void RemoveInitializerInputs(GraphProto graph)

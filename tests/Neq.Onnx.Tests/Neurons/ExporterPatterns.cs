@@ -28,6 +28,7 @@ static class ExporterPatterns
         {
             ["pytorch 2.x: named initializers"] = TorchClassic,
             ["pytorch 1.x: weights in Constant nodes"] = TorchConstants,
+            ["pytorch 2.x TorchScript: deduplicated initializers behind Identity"] = TorchDeduplicated,
             ["pytorch 1.2: initializers also graph inputs, unnamed nodes"] = TorchInitializersAsInputs,
             ["tf2onnx: bias by separate Add, Conv1D, MatMul dense"] = SeparateBiasAdd,
             ["pytorch eval: BN folded into Conv"] = BnFoldedIntoConv,
@@ -95,6 +96,47 @@ static class ExporterPatterns
             Conv("conv2", 16, "/conv2/Conv_output_0", ("conv2.weight", 0)),
             Bn("bn2", 16, "/bn2/BatchNormalization_output_0", ("bn2.weight", 0), ("bn2.bias", 0)),
             Dense("fc", 10, "logits", ("fc.weight", 0), ("fc.bias", 0)).AsClassifier());
+    }
+
+    /// <summary>
+    /// torch.onnx.export (TorchScript, no constant folding, BN kept) deduplicates parameters of equal
+    /// value: the zero BN biases and running means of two layers are one initializer, and each
+    /// layer reads it through an Identity named as its own parameter (seen in PyTorch 2.11's export
+    /// of torchvision's MobileNetV2).
+    /// </summary>
+    static PatternCase TorchDeduplicated()
+    {
+        var n = new Net(12);
+        n.Input("input", [2, 3, 8, 8], "N", 3, 8, 8);
+        n.Init("stem.0.weight", 4, 3, 3, 3);
+        n.Op("Conv", ["input", "stem.0.weight"], "/stem/stem.0/Conv_output_0", "/stem/stem.0/Conv", ConvAttrs(3, 1));
+        n.Init("stem.1.weight", [4], n.Uniform(4, 0.5, 1.5));
+        n.Init("stem.1.bias", [4], new float[4]);
+        n.Init("stem.1.running_var", [4], n.Uniform(4, 0.5, 1.5));
+        n.Op("Identity", ["stem.1.bias"], "stem.1.running_mean", "Identity_3");
+        n.Op("BatchNormalization", ["/stem/stem.0/Conv_output_0", "stem.1.weight", "stem.1.bias", "stem.1.running_mean", "stem.1.running_var"],
+            "/stem/stem.1/BatchNormalization_output_0", "/stem/stem.1/BatchNormalization", Float("epsilon", 1e-5f), Float("momentum", 0.9f));
+        n.Op("Relu", ["/stem/stem.1/BatchNormalization_output_0"], "/stem/stem.2/Relu_output_0", "/stem/stem.2/Relu");
+        n.Init("dw.0.weight", 4, 1, 3, 3);
+        n.Op("Conv", ["/stem/stem.2/Relu_output_0", "dw.0.weight"], "/dw/dw.0/Conv_output_0", "/dw/dw.0/Conv", ConvAttrs(3, 1, group: 4));
+        n.Op("Identity", ["stem.1.weight"], "dw.1.weight", "Identity_2");
+        n.Op("Identity", ["stem.1.bias"], "dw.1.bias", "Identity_1");
+        n.Op("Identity", ["stem.1.bias"], "dw.1.running_mean", "Identity_0");
+        n.Op("Identity", ["stem.1.running_var"], "dw.1.running_var", "Identity_4");
+        n.Op("BatchNormalization", ["/dw/dw.0/Conv_output_0", "dw.1.weight", "dw.1.bias", "dw.1.running_mean", "dw.1.running_var"],
+            "/dw/dw.1/BatchNormalization_output_0", "/dw/dw.1/BatchNormalization", Float("epsilon", 1e-5f), Float("momentum", 0.9f));
+        n.Op("GlobalAveragePool", ["/dw/dw.1/BatchNormalization_output_0"], "/gap/GlobalAveragePool_output_0", "/gap/GlobalAveragePool");
+        n.Op("Flatten", ["/gap/GlobalAveragePool_output_0"], "/Flatten_output_0", "/Flatten", Int("axis", 1));
+        n.Init("fc.weight", 5, 4);
+        n.Init("fc.bias", 5);
+        n.Op("Gemm", ["/Flatten_output_0", "fc.weight", "fc.bias"], "logits", "/fc/Gemm", Float("alpha", 1), Float("beta", 1), Int("transB", 1));
+        n.Output("logits");
+        return Case("", n, 17, 8, "pytorch",
+            Conv("stem.0", 4, "/stem/stem.0/Conv_output_0", ("stem.0.weight", 0)),
+            Bn("stem.1", 4, "/stem/stem.1/BatchNormalization_output_0", ("stem.1.weight", 0), ("stem.1.bias", 0)),
+            Conv("dw.0", 4, "/dw/dw.0/Conv_output_0", ("dw.0.weight", 0)),
+            Bn("dw.1", 4, "/dw/dw.1/BatchNormalization_output_0", ("dw.1.weight", 0), ("dw.1.bias", 0)),
+            Dense("fc", 5, "logits", ("fc.weight", 0), ("fc.bias", 0)).AsClassifier());
     }
 
     /// <summary>Weights in Constant nodes next to constants that are not weights (pads, a scale, a shape).</summary>
