@@ -10,7 +10,7 @@ namespace Neq.Train;
 
 /// <summary>
 /// A run's folder: run.json (the flags), artifacts/ (the graphs trained), metrics.jsonl and
-/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, checkpoint.onnx, and at
+/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, checkpoint.onnx (+ its NEq state file), and at
 /// the end infer.onnx (the trained model) and summary.md. Every file is rewritten atomically, so a
 /// run killed at any moment leaves a consistent folder.
 /// </summary>

@@ -284,7 +284,7 @@ public sealed class NeqTrainer : IDisposable
         _history.Count, _o.Seed,
         _carried.ToDictionary(c => c.Name, c => c.ReadCurrent(), StringComparer.Ordinal),
         _masks.ToDictionary(k => k.Name, k => (float[])k.Data.Clone(), StringComparer.Ordinal),
-        _controller?.CaptureState().ToBytes(),
+        _controller?.CaptureState(),
         _history.ToList());
 
     /// <summary>Continues from a checkpoint of the same model and options.</summary>
@@ -297,7 +297,7 @@ public sealed class NeqTrainer : IDisposable
         foreach (var (name, data, _) in _masks)
             (cp.Masks.TryGetValue(name, out var v) && v.Length == data.Length ? v : throw new InvalidDataException($"{source}: no mask '{name}'.")).CopyTo(data, 0);
         if (_o.UseNeq && cp.Equilibrium is { } eq)
-            _controller = EquilibriumController.Restore(EquilibriumState.FromBytes(eq, source), _o.Equilibrium);
+            _controller = EquilibriumController.Restore(eq, _o.Equilibrium);
         _history.Clear();
         _history.AddRange(cp.History);
     }

@@ -1,3 +1,5 @@
+using Neq.Onnx.Equilibrium;
+
 namespace Neq.Onnx.Trainer;
 
 /// <summary>
@@ -10,12 +12,12 @@ namespace Neq.Onnx.Trainer;
 /// <param name="Seed">The run's seed (must match on resume).</param>
 /// <param name="Tensors">Carried tensors by input name.</param>
 /// <param name="Masks">Masks by input name.</param>
-/// <param name="Equilibrium">The controller's serialized state, or null for a --no-neq run.</param>
+/// <param name="Equilibrium">The controller's state, or null for a --no-neq run.</param>
 /// <param name="History">Metrics of the completed epochs.</param>
 public sealed record TrainerCheckpoint(
     int CompletedEpochs,
     ulong Seed,
     IReadOnlyDictionary<string, float[]> Tensors,
     IReadOnlyDictionary<string, float[]> Masks,
-    byte[]? Equilibrium,
+    EquilibriumState? Equilibrium,
     IReadOnlyList<EpochMetrics> History);

@@ -42,8 +42,8 @@ public sealed class NeqTrainerTests
         using (var a = new NeqTrainer(artifacts, data, Options(3)))
             a.Run((m, _) => whole.Add(m), _ => { });
 
-        var path = Path.Combine(Path.GetTempPath(), $"neq-ckpt-{Guid.NewGuid():N}.onnx");
-        try
+        using var dir = new Data.TempFolder();
+        var path = dir["checkpoint.onnx"];
         {
             using (var b = new NeqTrainer(artifacts, data, Options(3)))
             {
@@ -70,7 +70,6 @@ public sealed class NeqTrainerTests
             Assert.Equal(w2.FrozenPercent, e2.FrozenPercent);
             Assert.Equal(w2.FrozenPercentPerLayer, e2.FrozenPercentPerLayer);
         }
-        finally { File.Delete(path); }
     }
 
     [Fact]

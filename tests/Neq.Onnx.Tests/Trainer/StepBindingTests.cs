@@ -57,8 +57,8 @@ public sealed class StepBindingTests
     public void A_device_path_checkpoint_resumes_exactly_on_either_path()
     {
         var whole = Train(StepPath.Run, 3);
-        var path = Path.Combine(Path.GetTempPath(), $"neq-ckpt-{Guid.NewGuid():N}.onnx");
-        try
+        using var dir = new Data.TempFolder();
+        var path = dir["checkpoint.onnx"];
         {
             using (var b = new NeqTrainer(Artifacts(), TinyClassifier.Data(), Options(3), StepPath.DeviceBinding))
             {
@@ -83,7 +83,6 @@ public sealed class StepBindingTests
                 foreach (var (name, value) in trained) Assert.Equal(whole.State.Tensors[name], value);
             }
         }
-        finally { File.Delete(path); }
     }
 
     [Fact]
