@@ -1,4 +1,5 @@
 using Neq.Onnx.Architectures;
+using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Neurons;
@@ -60,11 +61,52 @@ public sealed class SpecializedTrainTests
     {
         var options = new ArtifactOptions(optimizer);
         var set = TrainingArtifacts.Build(Forward, options);
-        var m = set.Manifest;
-        var masks = Masks(m);
-        var special = TrainingArtifacts.BuildSpecializedTrain(Forward, options, masks);
-        Assert.Equal(Signature(set.Train), Signature(special));
+        var masks = Masks(set.Manifest);
+        AssertSameSteps(name, set, TrainingArtifacts.BuildSpecializedTrain(Forward, options, masks), masks,
+            rng => (Feed.Of(SmallNets.Uniform(rng, Batch * 3 * 32 * 32, 1.0), Batch, 3, 32, 32), 10));
+    }
 
+    /// <summary>
+    /// A dense net of Gemms: fc1 (transB, weight [out, in], gated on axis 0), fc2 (weight [in, out],
+    /// gated on axis 1), then the classifier fc3; both hidden layers partly frozen.
+    /// </summary>
+    [Fact]
+    public void Gemm_weights_gated_on_either_axis_compute_only_their_trainable_rows()
+    {
+        var rng = new Random(5);
+        var b = new GraphBuilder("mlp");
+        string Param(string n, long[] dims) => b.AddInitializer(Tensors.Float(n, dims, SmallNets.Uniform(rng, dims.Aggregate(1L, (x, y) => x * y), 0.5)));
+        var x = b.AddInput("input", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 4]));
+        var h = b.Op("Relu", [b.Op("Gemm", [x, Param("fc1.weight", [6, 4]), Param("fc1.bias", [6])], [Attr.Int("transB", 1)], name: "fc1")], name: "relu1");
+        h = b.Op("Relu", [b.Op("Gemm", [h, Param("fc2.weight", [6, 5]), Param("fc2.bias", [5])], name: "fc2")], name: "relu2");
+        b.Op("Gemm", [h, Param("fc3.weight", [3, 5]), Param("fc3.bias", [3])], [Attr.Int("transB", 1)], output: "logits", name: "fc3");
+        b.AddOutput("logits", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 3]));
+        var forward = OnnxModel.Create(b.Graph);
+
+        var options = new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-2));
+        var set = TrainingArtifacts.Build(forward, options);
+        var masks = new Dictionary<string, float[]> { ["fc1.mask"] = [1, 0, 1, 1, 0, 1], ["fc2.mask"] = [0, 1, 1, 0, 1] };
+        Assert.Equal(masks.Keys.Order(), set.Manifest.Masks.Select(k => k.Name).Order());
+        var special = TrainingArtifacts.BuildSpecializedTrain(forward, options, masks);
+
+        var shapes = ShapeInference.Infer(special);
+        var scatters = special.Graph.Node.Where(n => n.OpType == "ScatterND").ToDictionary(n => n.Name.Split("_grad")[0]);
+        Assert.Equal(["fc1", "fc2"], scatters.Keys.Order());
+        Assert.Equal(new long[] { 4, 4 }, shapes.TypeOf(scatters["fc1"].Input[2])!.KnownDims());  // 4 of fc1's 6 rows, all 4 inputs
+        Assert.Equal(new long[] { 3, 6 }, shapes.TypeOf(scatters["fc2"].Input[2])!.KnownDims());  // 3 of fc2's 5 columns, moved to the front
+        AssertSameSteps("mlp", set, special, masks, r => (Feed.Of(SmallNets.Uniform(r, Batch * 4, 1.0), Batch, 4), 3));
+    }
+
+    /// <summary>
+    /// Runs two steps of the general train.onnx and of the specialised one from the same state and
+    /// batches, each carrying its own state; every output must agree within 1e-5 of the tensor's
+    /// largest magnitude (int64 outputs exactly).
+    /// </summary>
+    static void AssertSameSteps(string name, TrainingArtifactSet set, ModelProto special, Dictionary<string, float[]> masks,
+        Func<Random, (Feed Images, int Classes)> batch)
+    {
+        var m = set.Manifest;
+        Assert.Equal(Signature(set.Train), Signature(special));
         var rng = new Random(11);
         var inits = SmallNets.Initializers(set.Infer);
         var feeds = new Dictionary<string, Feed>(StringComparer.Ordinal) { [TrainingNames.LearningRate] = Feed.Of([0.05f]) };
@@ -80,9 +122,9 @@ public sealed class SpecializedTrainTests
         var (a, b) = (new Dictionary<string, Feed>(feeds), new Dictionary<string, Feed>(feeds));
         for (int step = 1; step <= 2; step++)
         {
-            var images = Feed.Of(SmallNets.Uniform(rng, Batch * 3 * 32 * 32, 1.0), Batch, 3, 32, 32);
-            var labels = Feed.Of(Enumerable.Range(0, Batch).Select(_ => (long)rng.Next(10)).ToArray(), Batch);
-            a[CifarResNet.InputName] = b[CifarResNet.InputName] = images;
+            var (images, classes) = batch(rng);
+            var labels = Feed.Of(Enumerable.Range(0, Batch).Select(_ => (long)rng.Next(classes)).ToArray(), Batch);
+            a[m.DataInputs[0].Name] = b[m.DataInputs[0].Name] = images;
             a[TrainingNames.Labels] = b[TrainingNames.Labels] = labels;
             var want = general.Run(a);
             var got = specialised.Run(b);
