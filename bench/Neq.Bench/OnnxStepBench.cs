@@ -15,10 +15,10 @@ namespace Neq.Bench;
 static class OnnxStepBench
 {
     /// <summary>Configuration name prefixes: the general graph fed random masks, and the graph specialised to them.</summary>
-    public const string Masked = "ours-frozen", Specialised = "ours-special";
+    public const string Masked = "ours-frozen", Specialized = "ours-special";
 
     /// <summary>Configurations timing the masks of a run's checkpoint (--masks-from).</summary>
-    public const string RunPrefix = "ours-run-", RunMasked = RunPrefix + "masked", RunSpecialised = RunPrefix + "special";
+    public const string RunPrefix = "ours-run-", RunMasked = RunPrefix + "masked", RunSpecialized = RunPrefix + "special";
 
     /// <summary>Measures one configuration from the artifacts in <paramref name="artifactDir"/>.</summary>
     public static ChildResult Run(BenchOptions o, string artifactDir, string config, double frozen, string? masksFrom)
@@ -73,12 +73,12 @@ static class OnnxStepBench
         using var correctValue = OrtValue.CreateTensorValueFromMemory(new long[1], []);
         using var prediction = OrtValue.CreateTensorValueFromMemory(new float[o.Batch * BenchOptions.Classes], [o.Batch, BenchOptions.Classes]);
 
-        // Specialised: what NeqTrainer does when the masks change — build train.onnx for them from
+        // Specialized: what NeqTrainer does when the masks change — build train.onnx for them from
         // infer.onnx and the manifest's options, then a session — timed as a whole.
         double? buildMs = null, graphMs = null;
         InferenceSession NewTrainSession()
         {
-            if (!config.StartsWith(Specialised, StringComparison.Ordinal) && config != RunSpecialised)
+            if (!config.StartsWith(Specialized, StringComparison.Ordinal) && config != RunSpecialized)
                 return new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), so);
             var sw = Stopwatch.StartNew();
             var model = TrainingArtifacts.BuildSpecializedTrain(infer, ArtifactOptions.FromManifest(m), maskData);

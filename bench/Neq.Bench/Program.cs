@@ -68,9 +68,9 @@ static class Program
             foreach (var f in o.FrozenFractions)
             {
                 configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Masked}{f * 100:0.##}"), f));
-                configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Specialised}{f * 100:0.##}"), f));
+                configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Specialized}{f * 100:0.##}"), f));
             }
-            if (o.MasksFrom is not null) configs.AddRange([(OnnxStepBench.RunMasked, 0), (OnnxStepBench.RunSpecialised, 0)]);
+            if (o.MasksFrom is not null) configs.AddRange([(OnnxStepBench.RunMasked, 0), (OnnxStepBench.RunSpecialized, 0)]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"batch {o.Batch}, {o.Threads} thread(s), {o.Warmup} warm-up + {o.Iterations} timed per process, {o.Rounds} round(s) of {configs.Count} processes"));
 

@@ -25,12 +25,11 @@ public sealed class NeqTrainer : IDisposable
     readonly InferenceSession _dense, _eval;
     readonly RunOptions _run = new();
     readonly DeviceTensors _memory;
-    readonly StepPath _path;
     readonly ModelProto _forward;
     readonly ArtifactOptions _artifactOptions;
-    InferenceSession? _specialised;
-    float[][]? _specialisedFor;
-    double _specialiseSeconds;
+    InferenceSession? _specialized;
+    float[][]? _specializedFor;
+    double _specializeSeconds;
     StepBinding? _binding;
     readonly List<CarriedTensor> _carried = [];
     readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
@@ -53,7 +52,7 @@ public sealed class NeqTrainer : IDisposable
     EquilibriumController? _controller;
 
     /// <summary>The train.onnx session of the current masks: specialised to them, or the general one.</summary>
-    InferenceSession Train => _specialised ?? _dense;
+    InferenceSession Train => _specialized ?? _dense;
 
     /// <summary>
     /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
@@ -76,7 +75,6 @@ public sealed class NeqTrainer : IDisposable
         options.Validate();
         _o = options;
         _m = artifacts.Manifest;
-        _path = path;
         _forward = artifacts.Infer;
         _artifactOptions = ArtifactOptions.FromManifest(_m);
         if (_m.DataInputs.Count != 1)
@@ -158,10 +156,10 @@ public sealed class NeqTrainer : IDisposable
             var trainedFrozen = FrozenFractions();
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
             var ((val, update), neqTime) = Timed(() => ValidateAndUpdate(epoch, progress, ct));
-            double specialiseTime = 0;
-            if (update is not null) { ApplyMasks(update); specialiseTime = SpecialiseSeconds; }
+            double specializeTime = 0;
+            if (update is not null) { ApplyMasks(update); specializeTime = SpecializeSeconds; }
             var (test, testTime) = Timed(() => Evaluate(_testLoader, "test", epoch, null, progress, ct));
-            var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime, specialiseTime));
+            var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime, specializeTime));
             _history.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
@@ -237,7 +235,7 @@ public sealed class NeqTrainer : IDisposable
 
     /// <summary>
     /// Sets each layer's mask for the next epoch from an equilibrium update (1 = trains), and the
-    /// training step to match (<see cref="SpecialiseToMasks"/>).
+    /// training step to match (<see cref="SpecializeToMasks"/>).
     /// </summary>
     public void ApplyMasks(EquilibriumUpdate update)
     {
@@ -246,32 +244,32 @@ public sealed class NeqTrainer : IDisposable
             var layer = _m.Masks.First(k => k.Name == name).Layer;
             update.Layers.First(l => l.Layer.Name == layer).WriteTrainableMask(data);
         }
-        SpecialiseToMasks();
+        SpecializeToMasks();
     }
 
     /// <summary>
     /// Seconds the last change of masks took to build the specialised train.onnx and its session
     /// (0 when the masks did not change, nothing is frozen, or specialisation is off).
     /// </summary>
-    public double SpecialiseSeconds => _specialiseSeconds;
+    public double SpecializeSeconds => _specializeSeconds;
 
     /// <summary>
     /// Makes the step session match the current masks: with <see cref="TrainerOptions.Specialize"/>
     /// and a frozen channel, a train.onnx built for exactly these masks, in which frozen neurons cost
     /// no weight-gradient work (<see cref="TrainingArtifacts.BuildSpecializedTrain"/>; same inputs,
     /// outputs and results as the general graph); otherwise the general one. Masks change once per
-    /// epoch, so the build (timed in <see cref="SpecialiseSeconds"/>) is paid once per epoch.
+    /// epoch, so the build (timed in <see cref="SpecializeSeconds"/>) is paid once per epoch.
     /// </summary>
-    void SpecialiseToMasks()
+    void SpecializeToMasks()
     {
-        _specialiseSeconds = 0;
+        _specializeSeconds = 0;
         bool frozen = _masks.Any(k => k.Data.Contains(0f));
         if (!_o.Specialize || !frozen)
         {
             UseSession(null);
             return;
         }
-        if (_specialisedFor is { } built && built.Zip(_masks).All(p => p.First.AsSpan().SequenceEqual(p.Second.Data))) return;
+        if (_specializedFor is { } built && built.Zip(_masks).All(p => p.First.AsSpan().SequenceEqual(p.Second.Data))) return;
         var clock = Stopwatch.StartNew();
         var masks = _masks.ToDictionary(k => k.Name, k => k.Data, StringComparer.Ordinal);
         var model = TrainingArtifacts.BuildSpecializedTrain(_forward, _artifactOptions, masks);
@@ -279,17 +277,17 @@ public sealed class NeqTrainer : IDisposable
         using (var so = Sessions.Options(_o.Threads, _o.Device))
             session = new InferenceSession(OnnxFile.Serialize(model), so);
         UseSession(session);
-        _specialisedFor = _masks.Select(k => (float[])k.Data.Clone()).ToArray();
-        _specialiseSeconds = clock.Elapsed.TotalSeconds;
+        _specializedFor = _masks.Select(k => (float[])k.Data.Clone()).ToArray();
+        _specializeSeconds = clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Switches the step to <paramref name="specialised"/> (null: the general graph), rebinding when bound.</summary>
-    void UseSession(InferenceSession? specialised)
+    /// <summary>Switches the step to <paramref name="specialized"/> (null: the general graph), rebinding when bound.</summary>
+    void UseSession(InferenceSession? specialized)
     {
-        if (specialised is null && _specialised is null) return;
-        _specialised?.Dispose();
-        _specialised = specialised;
-        _specialisedFor = null;
+        if (specialized is null && _specialized is null) return;
+        _specialized?.Dispose();
+        _specialized = specialized;
+        _specializedFor = null;
         if (_binding is null) return;
         // IO bindings belong to a session: the new one gets its own (the epoch inputs are bound when the epoch starts).
         _binding.Dispose();
@@ -324,7 +322,7 @@ public sealed class NeqTrainer : IDisposable
     }
 
     EpochMetrics Record(int epoch, ClassificationStats train, ClassificationStats? val, ClassificationStats test,
-        IReadOnlyDictionary<string, double> trainedFrozen, EquilibriumUpdate? update, (double Train, double Neq, double Test, double Specialise) seconds)
+        IReadOnlyDictionary<string, double> trainedFrozen, EquilibriumUpdate? update, (double Train, double Neq, double Test, double Specialize) seconds)
     {
         double frozenNeurons(IReadOnlyDictionary<string, double> f) =>
             100.0 * _m.Masks.Sum(k => f[k.Layer] * k.Channels) / _neurons;
@@ -338,7 +336,7 @@ public sealed class NeqTrainer : IDisposable
             frozenNeurons(trainedFrozen), frozenNeurons(nextFrozen),
             nextFrozen.ToDictionary(kv => kv.Key, kv => 100.0 * kv.Value),
             bprop, 100.0 * FreezeAccounting.Saving(meanRemaining, _costs.Total),
-            seconds.Train, seconds.Neq, seconds.Test, ActivationBytes, seconds.Specialise);
+            seconds.Train, seconds.Neq, seconds.Test, ActivationBytes, seconds.Specialize);
     }
 
     /// <summary>Frozen fraction per layer in the current masks.</summary>
@@ -362,7 +360,7 @@ public sealed class NeqTrainer : IDisposable
                 : throw new InvalidDataException($"{source}: no value of the right size for '{c.Name}': the checkpoint belongs to another model or optimizer."));
         foreach (var (name, data, _) in _masks)
             (cp.Masks.TryGetValue(name, out var v) && v.Length == data.Length ? v : throw new InvalidDataException($"{source}: no mask '{name}'.")).CopyTo(data, 0);
-        SpecialiseToMasks();
+        SpecializeToMasks();
         if (_o.UseNeq && cp.Equilibrium is { } eq)
             _controller = EquilibriumController.Restore(EquilibriumState.FromBytes(eq, source), _o.Equilibrium);
         _history.Clear();
@@ -410,7 +408,7 @@ public sealed class NeqTrainer : IDisposable
         _lrValue.Dispose();
         _lossValue.Dispose();
         _correctValue.Dispose();
-        _specialised?.Dispose();
+        _specialized?.Dispose();
         _memory.Dispose();
         _dense.Dispose();
         _eval.Dispose();
