@@ -22,7 +22,9 @@ public sealed class NeqTrainer : IDisposable
 {
     readonly TrainerOptions _o;
     readonly ArtifactManifest _m;
-    readonly InferenceSession _dense, _eval;
+    readonly InferenceSession _eval;
+    readonly byte[] _denseModel;
+    InferenceSession? _dense;
     readonly RunOptions _run = new();
     readonly DeviceTensors _memory;
     readonly ModelProto _forward;
@@ -52,7 +54,18 @@ public sealed class NeqTrainer : IDisposable
     EquilibriumController? _controller;
 
     /// <summary>The train.onnx session of the current masks: specialised to them, or the general one.</summary>
-    InferenceSession Train => _specialized ?? _dense;
+    InferenceSession Train => _specialized ?? Dense();
+
+    /// <summary>The general train.onnx session, made again if it was released (<see cref="UseSession"/>).</summary>
+    InferenceSession Dense()
+    {
+        if (_dense is null)
+        {
+            using var so = Sessions.Options(_o.Threads, _o.Device);
+            _dense = new InferenceSession(_denseModel, so);
+        }
+        return _dense;
+    }
 
     /// <summary>
     /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
@@ -84,9 +97,10 @@ public sealed class NeqTrainer : IDisposable
             throw new ArgumentException("On CUDA the trainer keeps its tensors on the device: only the device binding path runs there.");
         using (var so = Sessions.Options(options.Threads, options.Device))
         {
-            _dense = new InferenceSession(OnnxFile.Serialize(artifacts.Train), so);
+            _denseModel = OnnxFile.Serialize(artifacts.Train);
+            _dense = new InferenceSession(_denseModel, so);
             _eval = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
-            // The general session lives as long as the trainer: device buffers come from its allocator.
+            // Device buffers come from the general session's allocator: it then lives as long as the trainer.
             _memory = path != StepPath.DeviceBinding ? DeviceTensors.Host()
                 : options.Device == "cuda" ? DeviceTensors.Cuda(_dense, so)
                 : DeviceTensors.Device(_dense, OrtMemoryInfo.DefaultInstance, so);
@@ -112,7 +126,7 @@ public sealed class NeqTrainer : IDisposable
             return (k.Name, ones, OrtValue.CreateTensorValueFromMemory(ones, [k.Channels]));
         }).ToArray();
 
-        if (path != StepPath.Run) _binding = new StepBinding(_dense, _m, _byName, _lossValue, _correctValue);
+        if (path != StepPath.Run) _binding = new StepBinding(Dense(), _m, _byName, _lossValue, _correctValue);
 
         var split = DataSplit.Create(data.Train.Count, options.ValSize, options.Seed);
         var trainIdx = options.TrainLimit is int n ? split.Train.Take(n).ToArray() : split.Train;
@@ -288,6 +302,14 @@ public sealed class NeqTrainer : IDisposable
         _specialized?.Dispose();
         _specialized = specialized;
         _specializedFor = null;
+        // On the host the general session holds only its own working memory (its activation arena,
+        // hundreds of MB at batch 100): release it while unused. Device buffers come from its
+        // allocator, so there it stays.
+        if (specialized is not null && _memory.OnHost)
+        {
+            _dense?.Dispose();
+            _dense = null;
+        }
         if (_binding is null) return;
         // IO bindings belong to a session: the new one gets its own (the epoch inputs are bound when the epoch starts).
         _binding.Dispose();
@@ -410,7 +432,7 @@ public sealed class NeqTrainer : IDisposable
         _correctValue.Dispose();
         _specialized?.Dispose();
         _memory.Dispose();
-        _dense.Dispose();
+        _dense?.Dispose();
         _eval.Dispose();
         _run.Dispose();
     }

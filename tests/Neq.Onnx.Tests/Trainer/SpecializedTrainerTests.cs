@@ -58,4 +58,50 @@ public sealed class SpecializedTrainerTests
                 Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4 * scale, $"{name}[{i}]: {got[i]:G9} specialised, {want[i]:G9} general.");
         }
     }
+
+    /// <summary>
+    /// Masks that change under the trainer's feet through <see cref="NeqTrainer.Restore"/>: frozen
+    /// channels (a specialised session; on the host the general one is released), then every channel
+    /// trainable again (the general session, made again). Each epoch must match a trainer that never
+    /// specialises, on the plain and the IO-binding paths.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sessions_follow_masks_set_by_restore_both_ways(bool deviceBinding)
+    {
+        var artifacts = Artifacts(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4));
+        var data = TinyClassifier.Data();
+        TrainerCheckpoint frozen;
+        using (var first = new NeqTrainer(artifacts, data, Options(true) with { Epochs = 1 }))
+        {
+            first.Run((_, _) => { }, _ => { });
+            frozen = first.Capture();
+        }
+        Assert.Contains(frozen.Masks.Values, m => m.Contains(0f));
+        var thawed = frozen with { Masks = frozen.Masks.ToDictionary(kv => kv.Key, kv => Enumerable.Repeat(1f, kv.Value.Length).ToArray()) };
+
+        var path = deviceBinding ? StepPath.DeviceBinding : StepPath.Run;
+        (double Loss, TrainerCheckpoint State) Epochs(bool specialize)
+        {
+            using var t = new NeqTrainer(artifacts, data, Options(specialize), path);
+            double loss = 0;
+            foreach (var cp in new[] { frozen, thawed, frozen })
+            {
+                t.Restore(cp with { Tensors = t.Capture().Tensors }, "test");
+                loss += t.TrainEpoch(1).Loss;
+            }
+            return (loss, t.Capture());
+        }
+        var (generalLoss, general) = Epochs(false);
+        var (specialLoss, special) = Epochs(true);
+        Assert.Equal(generalLoss, specialLoss, 1e-4 * Math.Abs(generalLoss));
+        foreach (var (name, want) in general.Tensors)
+        {
+            var got = special.Tensors[name];
+            var scale = Math.Max(want.Max(Math.Abs), 1e-30f);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4 * scale, $"{name}[{i}]: {got[i]:G9} specialised, {want[i]:G9} general.");
+        }
+    }
 }
