@@ -95,6 +95,7 @@ public sealed class RunFolder(string path)
             | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |
             | training time | {trainer.History.Sum(h => h.TrainSeconds):0} s, NEq {trainer.History.Sum(h => h.NeqSeconds):0} s, test {trainer.History.Sum(h => h.TestSeconds):0} s |
             | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
+            | step graphs specialised to the masks | {trainer.History.Count(h => h.SpecializeSeconds > 0)}, {trainer.History.Sum(h => h.SpecializeSeconds):0.0} s in all |
 
             Plots: plots/accuracy_frozen.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
 
