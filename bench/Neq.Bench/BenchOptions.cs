@@ -9,6 +9,7 @@ namespace Neq.Bench;
 /// <param name="Frozen">Fractions of each layer's neurons frozen by random masks, besides the dense step.</param>
 /// <param name="Output">Where the JSON results go.</param>
 /// <param name="Seed">Seed of the synthetic batch and the random masks.</param>
+/// <param name="MasksFrom">A run's checkpoint.onnx whose masks (the next epoch's) are timed too, masked and specialised.</param>
 sealed record BenchOptions(
     int Threads = 2,
     int Batch = 128,
@@ -17,7 +18,8 @@ sealed record BenchOptions(
     int Rounds = 3,
     IReadOnlyList<double>? Frozen = null,
     string? Output = null,
-    int Seed = 1)
+    int Seed = 1,
+    string? MasksFrom = null)
 {
     /// <summary>The frozen fractions measured (default 25, 50, 75, 95 %).</summary>
     public IReadOnlyList<double> FrozenFractions => Frozen ?? [0.25, 0.50, 0.75, 0.95];

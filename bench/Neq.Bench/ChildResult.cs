@@ -9,6 +9,8 @@ namespace Neq.Bench;
 /// <param name="InStepBackwardUpdateMs">Peer only: zero_grad + backward + optimizer step inside its step, timed directly.</param>
 /// <param name="PeakRssStepKiB">VmHWM after set-up and the training steps, before the forward-only phase.</param>
 /// <param name="PeakRssAllKiB">VmHWM at the end of the process (forward-only phase included).</param>
+/// <param name="BuildMs">Specialized configurations: building train.onnx for the masks, and its session (what the trainer pays per epoch).</param>
+/// <param name="GraphMs">Specialized configurations: the graph part of <paramref name="BuildMs"/>.</param>
 /// <param name="LoadAverage">The machine's 1-minute load average when the process started (other work disturbs timings).</param>
 /// <param name="FirstLoss">Loss of the first step: ours and the peer start from the same values on the same batch, so they agree.</param>
 sealed record ChildResult(
@@ -21,4 +23,6 @@ sealed record ChildResult(
     long PeakRssStepKiB,
     long PeakRssAllKiB,
     double FirstLoss,
+    double? BuildMs = null,
+    double? GraphMs = null,
     double LoadAverage = double.NaN);

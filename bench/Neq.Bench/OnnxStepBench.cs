@@ -14,13 +14,19 @@ namespace Neq.Bench;
 /// </summary>
 static class OnnxStepBench
 {
+    /// <summary>Configuration name prefixes: the general graph fed random masks, and the graph specialised to them.</summary>
+    public const string Masked = "ours-frozen", Specialized = "ours-special";
+
+    /// <summary>Configurations timing the masks of a run's checkpoint (--masks-from).</summary>
+    public const string RunPrefix = "ours-run-", RunMasked = RunPrefix + "masked", RunSpecialized = RunPrefix + "special";
+
     /// <summary>Measures one configuration from the artifacts in <paramref name="artifactDir"/>.</summary>
-    public static ChildResult Run(BenchOptions o, string artifactDir, string config, double frozen)
+    public static ChildResult Run(BenchOptions o, string artifactDir, string config, double frozen, string? masksFrom)
     {
         var m = ArtifactManifest.FromJson(File.ReadAllText(Path.Combine(artifactDir, ArtifactManifest.FileName)));
         var batch = new SyntheticBatch(o.Batch, o.Seed);
-        var initial = OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile)).Graph.Initializer
-            .ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
+        var infer = OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile));
+        var initial = infer.Graph.Initializer.ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
 
         var carried = new List<CarriedTensor>();
         var host = DeviceTensors.Host(); // as NeqTrainer on the CPU
@@ -33,18 +39,29 @@ static class OnnxStepBench
         var byName = carried.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var outputOf = carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
 
-        // Random masks: in every layer exactly round(frozen·C) channels, chosen at random, are 0.
+        // The masks: a run's (--masks-from) or random, exactly round(frozen·C) channels of every layer
+        // at 0, chosen with the same seed for the masked and the specialised configuration.
+        var fromRun = config.StartsWith(RunPrefix, StringComparison.Ordinal);
+        var runMasks = fromRun ? CheckpointFile.Load(masksFrom ?? throw new ArgumentException($"{config} needs --masks-from.")).Masks : null;
         var rng = new Random(o.Seed + 1);
         long zeros = 0, channels = 0;
-        var masks = m.Masks.ToDictionary(k => k.Name, k =>
+        var maskData = m.Masks.ToDictionary(k => k.Name, k =>
         {
-            var data = Enumerable.Repeat(1f, k.Channels).ToArray();
-            int off = (int)Math.Round(frozen * k.Channels);
-            foreach (int c in Enumerable.Range(0, k.Channels).OrderBy(_ => rng.Next()).Take(off)) data[c] = 0f;
-            zeros += off;
+            float[] data;
+            if (runMasks is not null)
+                data = runMasks.TryGetValue(k.Name, out var v) && v.Length == k.Channels ? v
+                    : throw new ArgumentException($"{masksFrom} has no mask '{k.Name}' of {k.Channels} channels: it is not a ResNet-32 run.");
+            else
+            {
+                data = Enumerable.Repeat(1f, k.Channels).ToArray();
+                int off = (int)Math.Round(frozen * k.Channels);
+                foreach (int c in Enumerable.Range(0, k.Channels).OrderBy(_ => rng.Next()).Take(off)) data[c] = 0f;
+            }
+            zeros += data.Count(x => x == 0);
             channels += k.Channels;
-            return OrtValue.CreateTensorValueFromMemory(data, [k.Channels]);
+            return data;
         }, StringComparer.Ordinal);
+        var masks = maskData.ToDictionary(kv => kv.Key, kv => OrtValue.CreateTensorValueFromMemory(kv.Value, [kv.Value.Length]), StringComparer.Ordinal);
 
         using var so = Sessions.Options(o.Threads, "cpu");
         using var run = new RunOptions();
@@ -56,9 +73,24 @@ static class OnnxStepBench
         using var correctValue = OrtValue.CreateTensorValueFromMemory(new long[1], []);
         using var prediction = OrtValue.CreateTensorValueFromMemory(new float[o.Batch * BenchOptions.Classes], [o.Batch, BenchOptions.Classes]);
 
+        // Specialized: what NeqTrainer does when the masks change — build train.onnx for them from
+        // infer.onnx and the manifest's options, then a session — timed as a whole.
+        double? buildMs = null, graphMs = null;
+        InferenceSession NewTrainSession()
+        {
+            if (!config.StartsWith(Specialized, StringComparison.Ordinal) && config != RunSpecialized)
+                return new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), so);
+            var sw = Stopwatch.StartNew();
+            var model = TrainingArtifacts.BuildSpecializedTrain(infer, ArtifactOptions.FromManifest(m), maskData);
+            graphMs = sw.Elapsed.TotalMilliseconds;
+            var session = new InferenceSession(OnnxFile.Serialize(model), so);
+            buildMs = sw.Elapsed.TotalMilliseconds;
+            return session;
+        }
+
         var stepMs = new List<double>();
         double firstLoss;
-        using (var train = new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), so))
+        using (var train = NewTrainSession())
         {
             var sig = m.Graphs.First(g => g.Role == "train");
             var inNames = sig.Inputs.Select(i => i.Name).ToArray();
@@ -103,6 +135,6 @@ static class OnnxStepBench
         foreach (var c in carried) c.Dispose();
         foreach (var v in masks.Values) v.Dispose();
         return new ChildResult(config, channels == 0 ? 0 : (double)zeros / channels, [.. forwardMs], [.. stepMs],
-            null, null, peakStep, peakAll, firstLoss);
+            null, null, peakStep, peakAll, firstLoss, buildMs, graphMs);
     }
 }

@@ -16,7 +16,7 @@ static class Program
 {
     const string Usage = """
         usage: neq-bench [--threads N] [--batch N] [--warmup N] [--iters N] [--rounds N]
-                         [--frozen 0.25,0.5,0.75,0.95] [--seed N] [--out results.json]
+                         [--frozen 0.25,0.5,0.75,0.95] [--masks-from run/checkpoint.onnx] [--seed N] [--out results.json]
         """;
 
     static int Main(string[] args)
@@ -34,7 +34,7 @@ static class Program
         }
     }
 
-    /// <summary>Child: --child CONFIG --artifacts DIR --result FILE [--frozen F].</summary>
+    /// <summary>Child: --child CONFIG --artifacts DIR --result FILE [--frozen F] [--masks-from FILE].</summary>
     sealed record ChildArgs(string Config, string Artifacts, string Result);
 
     static int RunChild(BenchOptions o, ChildArgs c)
@@ -42,7 +42,7 @@ static class Program
         double load = ProcessMemory.LoadAverage();
         var result = c.Config == "libtorch"
             ? TorchStepBench.Run(o, c.Artifacts)
-            : OnnxStepBench.Run(o, c.Artifacts, c.Config, o.FrozenFractions[0]);
+            : OnnxStepBench.Run(o, c.Artifacts, c.Config, o.FrozenFractions[0], o.MasksFrom);
         File.WriteAllText(c.Result, JsonSerializer.Serialize(result with { LoadAverage = load }, Report.Json));
         return 0;
     }
@@ -63,8 +63,14 @@ static class Program
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"artifacts for ResNet-32 (SGD momentum {BenchOptions.Momentum}, weight decay {BenchOptions.WeightDecay}) built in {sw.Elapsed.TotalSeconds:F1} s"));
 
+            // Masked (the general graph fed the masks) and specialised (train.onnx built for them) side by side.
             var configs = new List<(string Name, double Frozen)> { ("libtorch", 0), ("ours-dense", 0) };
-            configs.AddRange(o.FrozenFractions.Select(f => (string.Create(CultureInfo.InvariantCulture, $"ours-frozen{f * 100:0.##}"), f)));
+            foreach (var f in o.FrozenFractions)
+            {
+                configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Masked}{f * 100:0.##}"), f));
+                configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Specialized}{f * 100:0.##}"), f));
+            }
+            if (o.MasksFrom is not null) configs.AddRange([(OnnxStepBench.RunMasked, 0), (OnnxStepBench.RunSpecialized, 0)]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"batch {o.Batch}, {o.Threads} thread(s), {o.Warmup} warm-up + {o.Iterations} timed per process, {o.Rounds} round(s) of {configs.Count} processes"));
 
@@ -76,7 +82,7 @@ static class Program
                     var r = RunChildProcess(o, work.FullName, name, frozen);
                     results[name].Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  round {round} {name,-16} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}"));
+                        $"  round {round} {name,-18} frozen {r.FrozenFraction,4:P0} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}{(r.BuildMs is double b ? $"  build {b:F0} ms (graph {r.GraphMs:F0})" : "")}"));
                 }
             }
 
@@ -108,6 +114,7 @@ static class Program
             "--threads", I(o.Threads), "--batch", I(o.Batch), "--warmup", I(o.Warmup), "--iters", I(o.Iterations),
             "--seed", I(o.Seed), "--frozen", frozen.ToString("R", CultureInfo.InvariantCulture),
         }) psi.ArgumentList.Add(a);
+        if (o.MasksFrom is not null) { psi.ArgumentList.Add("--masks-from"); psi.ArgumentList.Add(Path.GetFullPath(o.MasksFrom)); }
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -143,6 +150,10 @@ static class Program
                 case "--rounds": o = o with { Rounds = Int(1) }; break;
                 case "--seed": o = o with { Seed = Int(0) }; break;
                 case "--out": o = o with { Output = Next() }; break;
+                case "--masks-from":
+                    var file = Next();
+                    o = o with { MasksFrom = File.Exists(file) ? file : throw new ArgumentException($"--masks-from: no file '{file}'.") };
+                    break;
                 case "--frozen":
                     var list = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(s => double.TryParse(s, CultureInfo.InvariantCulture, out var f) && f is >= 0 and < 1 ? f

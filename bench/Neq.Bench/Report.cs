@@ -30,7 +30,7 @@ sealed record Report(string Markdown, string JsonText)
     sealed record Figures(
         string Config, double FrozenFraction, double ForwardMs, double BackwardUpdateMs, double StepMs,
         double[] StepMsPerRound, double ImagesPerSecond, double PeakRssMiB, double PeakRssAllMiB, double FirstLoss,
-        Ratios? RatioToPeer, double? InStepForwardMs, double? InStepBackwardUpdateMs, Best Best);
+        Ratios? RatioToPeer, double? InStepForwardMs, double? InStepBackwardUpdateMs, Best Best, double? BuildMs);
 
     /// <summary>
     /// The least disturbed process (lowest step median) of a configuration: on a shared machine the
@@ -54,7 +54,8 @@ sealed record Report(string Markdown, string JsonText)
             return new Figures(name, rs[0].FrozenFraction, fwd, step - fwd, step, perRound, o.Batch * 1000.0 / step,
                 Median(rs.Select(r => r.PeakRssStepKiB / 1024.0)), Median(rs.Select(r => r.PeakRssAllKiB / 1024.0)), rs[0].FirstLoss, null,
                 rs[0].InStepForwardMs is null ? null : Median(rs.Select(r => Median(r.InStepForwardMs!))),
-                rs[0].InStepBackwardUpdateMs is null ? null : Median(rs.Select(r => Median(r.InStepBackwardUpdateMs!))), best);
+                rs[0].InStepBackwardUpdateMs is null ? null : Median(rs.Select(r => Median(r.InStepBackwardUpdateMs!))), best,
+                rs[0].BuildMs is null ? null : Median(rs.Select(r => r.BuildMs!.Value)));
         }
         var peer = Of("libtorch", results["libtorch"]);
         var rows = results.Select(kv => kv.Key == "libtorch" ? peer : Of(kv.Key, kv.Value) with { }).Select(f => f.Config == "libtorch" ? f : f with
@@ -89,6 +90,9 @@ sealed record Report(string Markdown, string JsonText)
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"libtorch's own split inside its step: training-mode forward + loss {peer.InStepForwardMs:F0} ms, backward + update {peer.InStepBackwardUpdateMs:F0} ms."));
         md.AppendLine("peak RSS: VmHWM of the configuration's own process after set-up and the training steps (before the forward-only phase).");
+        if (rows.Any(f => f.BuildMs is not null))
+            md.AppendLine("specialised train.onnx build (graph + session, once per epoch in training): " + string.Join(", ",
+                rows.Where(f => f.BuildMs is not null).Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Config} {f.BuildMs:F0} ms"))));
         md.Append("first-step loss (same initial values, same batch): " + string.Join(", ",
             rows.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Config} {f.FirstLoss:F5}"))));
 
@@ -108,6 +112,8 @@ sealed record Report(string Markdown, string JsonText)
                 ratioToPeer = "ours / libtorch",
                 medians = "median over rounds (one fresh process each) of the per-process median",
                 best = "the process with the lowest step median (least disturbed by other load); forwardMs is the lowest forward median",
+                buildMs = "specialised configurations: building train.onnx for the masks plus its ONNX Runtime session",
+                configs = "ours-frozenP: the general train.onnx fed random masks freezing P % of every layer; ours-specialP: train.onnx specialised to the same masks; ours-run-*: the masks of --masks-from",
             },
             configs = rows,
         }, Json) + "\n";

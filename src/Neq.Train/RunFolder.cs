@@ -59,10 +59,10 @@ public sealed class RunFolder(string path)
 
     string Csv()
     {
-        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes\n");
+        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s\n");
         foreach (var h in _history)
             sb.AppendLine(string.Join(",", new object[] { h.Epoch, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
-                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes }
+                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds }
                 .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
         return sb.ToString();
     }
@@ -95,6 +95,7 @@ public sealed class RunFolder(string path)
             | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |
             | training time | {trainer.History.Sum(h => h.TrainSeconds):0} s, NEq {trainer.History.Sum(h => h.NeqSeconds):0} s, test {trainer.History.Sum(h => h.TestSeconds):0} s |
             | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
+            | step graphs specialised to the masks | {trainer.History.Count(h => h.SpecializeSeconds > 0)}, {trainer.History.Sum(h => h.SpecializeSeconds):0.0} s in all |
 
             Plots: plots/accuracy_frozen.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
 

@@ -11,7 +11,7 @@ public sealed record RunSettings(
     string Arch, string? Model, string Dataset, string? Data, int Epochs, int BatchSize, double Lr,
     double Momentum, double WeightDecay, string Optim, bool Nesterov, string Schedule, int[] Milestones, double Gamma,
     double Eps, double VelocityMu, string VelocityRule, bool Pinning, double ValSize, ulong Seed, int Threads,
-    string Device, bool NoNeq, int? TrainSize, int? TestSize, int EvalBatchSize)
+    string Device, bool NoNeq, int? TrainSize, int? TestSize, int EvalBatchSize, bool NoSpecialize = false)
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 

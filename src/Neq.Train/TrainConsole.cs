@@ -55,7 +55,7 @@ public sealed class TrainConsole(TextWriter output)
 
     /// <summary>One line per epoch.</summary>
     public void Epoch(EpochMetrics m) => Line(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s"));
+        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
 
     // Above a live display through Spectre; otherwise straight to the writer (no wrapping at 80 columns).
     void Line(string text)

@@ -47,11 +47,13 @@ public static class Backward
                     $"Node '{GradContext.NodeId(node)}': operator {Qualified(node)} has no gradient rule, and it lies between a trainable parameter and the loss.");
             if (rule is null) continue;
             var needs = node.Input.Select(i => i.Length > 0 && requires.Contains(i)).ToArray();
-            var ctx = new GradContext(builder, opset, node, go, needs, shapes);
+            var ctx = new GradContext(builder, opset, node, go, needs, shapes, options.OnlyRows);
             var gi = rule(ctx);
             for (int i = 0; i < node.Input.Count && i < gi.Length; i++)
                 if (needs[i] && gi[i] is { } g)
-                    engine.Contribute(node.Input[i], g.Broadcast ? engine.Unbroadcast(ctx, g, node.Input[i], node.Output[0]) : g.Name);
+                    engine.Contribute(node.Input[i],
+                        g.RowsOnly ? engine.ScatterRows(ctx, g.Name, node.Input[i], ctx.OnlyRows(i))
+                        : g.Broadcast ? engine.Unbroadcast(ctx, g, node.Input[i], node.Output[0]) : g.Name);
         }
 
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -133,6 +135,31 @@ public static class Backward
                 ones = e.Op("ConstantOfShape", [e.Shape(loss)], [Attr.Tensor("value", one)], "seed");
             }
             Contribute(loss, ones);
+        }
+
+        /// <summary>
+        /// Places a gradient of only the slices <paramref name="rows"/> names (stacked in that order
+        /// along its axis) into zeros of <paramref name="input"/>'s shape: ScatterND writes whole
+        /// slices of axis 0, so another axis is moved to the front and back around it.
+        /// </summary>
+        public string ScatterRows(GradContext c, string grad, string input, RowSubset? rows)
+        {
+            if (rows is null)
+                throw new InvalidOperationException($"Node '{GradContext.NodeId(c.Node)}': a rule returned selected rows for '{input}', which has no row subset.");
+            var type = c.Type(input);
+            if (!type.IsFullyKnown)
+                throw new OnnxFormatException($"Node '{GradContext.NodeId(c.Node)}': the shape of '{input}' must be known to place its selected gradient rows.");
+            var dims = type.KnownDims();
+            int rank = dims.Length, axis = rows.Axis;
+            var front = Enumerable.Range(0, rank).Select(a => a == 0 ? axis : a <= axis ? a - 1 : a).Select(a => (long)a).ToArray();
+            var back = Enumerable.Range(0, rank).Select(a => a == axis ? 0 : a < axis ? a + 1 : a).Select(a => (long)a).ToArray();
+            var zeroDims = axis == 0 ? dims : front.Select(a => dims[a]).ToArray();
+            var zero = Tensors.Scalar("", type.ElemType, 0);
+            zero.Dims.Add(1);
+            var zeros = c.Op("ConstantOfShape", [c.Ints(zeroDims)], [Attr.Tensor("value", zero)]);
+            var indices = c.B.Const($"{c.Prefix}/rows", Tensors.Int64("", [rows.Indices.Count, 1], rows.Indices.ToArray()));
+            if (axis == 0) return c.Op("ScatterND", [zeros, indices, grad]);
+            return c.Transpose(c.Op("ScatterND", [zeros, indices, c.Transpose(grad, front)]), back);
         }
 
         /// <summary>

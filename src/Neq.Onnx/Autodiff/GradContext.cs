@@ -15,14 +15,17 @@ public sealed class GradContext : Emitter
     readonly string?[] _go;
     readonly bool[] _needs;
     readonly ShapeInferenceResult _shapes;
+    readonly IReadOnlyDictionary<string, RowSubset>? _onlyRows;
 
-    internal GradContext(GraphBuilder builder, long opset, NodeProto node, string?[] go, bool[] needs, ShapeInferenceResult shapes)
+    internal GradContext(GraphBuilder builder, long opset, NodeProto node, string?[] go, bool[] needs, ShapeInferenceResult shapes,
+        IReadOnlyDictionary<string, RowSubset>? onlyRows = null)
         : base(builder, opset, NodeId(node) + "_grad")
     {
         Node = node;
         _go = go;
         _needs = needs;
         _shapes = shapes;
+        _onlyRows = onlyRows;
     }
 
     /// <summary>A stable identifier of a node: its name, else its first output.</summary>
@@ -48,6 +51,18 @@ public sealed class GradContext : Emitter
 
     /// <summary>True when input <paramref name="i"/> is on a path to a parameter that needs a gradient.</summary>
     public bool NeedsGI(int i) => i < _needs.Length && _needs[i];
+
+    /// <summary>
+    /// The slices of forward input <paramref name="i"/> whose gradient is needed
+    /// (<see cref="GradientOptions.OnlyRows"/>), or null when all are: a rule may then return
+    /// <see cref="Grad.Rows"/> with just those slices.
+    /// </summary>
+    // The engine places the rows with ScatterND, an opset-11 operator: older graphs get every row.
+    public RowSubset? OnlyRows(int i) => NeedsGI(i) && Opset >= 11 ? _onlyRows?.GetValueOrDefault(I(i)) : null;
+
+    /// <summary>The slices <paramref name="rows"/> names of <paramref name="value"/> along <paramref name="axis"/>, in that order (a Gather).</summary>
+    public string GatherRows(string value, long axis, RowSubset rows) =>
+        Op("Gather", [value, B.Const($"{Prefix}/rows", Tensors.Int64("", [rows.Indices.Count], rows.Indices.ToArray()))], [Attr.Int("axis", axis)]);
 
     /// <summary>The inferred type of a value, or null.</summary>
     public TensorType? TypeOf(string value) => _shapes.TypeOf(value);

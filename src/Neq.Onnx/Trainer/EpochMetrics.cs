@@ -21,6 +21,7 @@ namespace Neq.Onnx.Trainer;
 /// <param name="NeqSeconds">Wall time of the validation pass, φ/velocity and masks.</param>
 /// <param name="TestSeconds">Wall time of the test pass.</param>
 /// <param name="ActivationBytes">Bytes held for the previous epoch's validation activations.</param>
+/// <param name="SpecializeSeconds">Wall time of building the next epoch's train.onnx specialised to its masks, and its session (0: none built).</param>
 public sealed record EpochMetrics(
     int Epoch,
     double Lr,
@@ -41,4 +42,5 @@ public sealed record EpochMetrics(
     double TrainSeconds,
     double NeqSeconds,
     double TestSeconds,
-    long ActivationBytes);
+    long ActivationBytes,
+    double SpecializeSeconds = 0);

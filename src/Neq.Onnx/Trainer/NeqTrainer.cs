@@ -4,6 +4,7 @@ using Neq.Onnx.Data;
 using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
+using Neq.Onnx.Ir;
 using Neq.Onnx.Training;
 using EqLayer = Neq.Onnx.Equilibrium.EquilibriumLayer;
 
@@ -21,10 +22,17 @@ public sealed class NeqTrainer : IDisposable
 {
     readonly TrainerOptions _o;
     readonly ArtifactManifest _m;
-    readonly InferenceSession _train, _eval;
+    readonly InferenceSession _eval;
+    readonly byte[] _denseModel;
+    InferenceSession? _dense;
     readonly RunOptions _run = new();
     readonly DeviceTensors _memory;
-    readonly StepBinding? _binding;
+    readonly ModelProto _forward;
+    readonly ArtifactOptions _artifactOptions;
+    InferenceSession? _specialized;
+    float[][]? _specializedFor;
+    double _specializeSeconds;
+    StepBinding? _binding;
     readonly List<CarriedTensor> _carried = [];
     readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
     readonly Dictionary<string, CarriedTensor> _outputOf = new(StringComparer.Ordinal);
@@ -44,6 +52,20 @@ public sealed class NeqTrainer : IDisposable
     readonly string[] _trainInputs, _trainOutputs;
     readonly List<EpochMetrics> _history = [];
     EquilibriumController? _controller;
+
+    /// <summary>The train.onnx session of the current masks: specialised to them, or the general one.</summary>
+    InferenceSession Train => _specialized ?? Dense();
+
+    /// <summary>The general train.onnx session, made again if it was released (<see cref="UseSession"/>).</summary>
+    InferenceSession Dense()
+    {
+        if (_dense is null)
+        {
+            using var so = Sessions.Options(_o.Threads, _o.Device);
+            _dense = new InferenceSession(_denseModel, so);
+        }
+        return _dense;
+    }
 
     /// <summary>
     /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
@@ -66,6 +88,8 @@ public sealed class NeqTrainer : IDisposable
         options.Validate();
         _o = options;
         _m = artifacts.Manifest;
+        _forward = artifacts.Infer;
+        _artifactOptions = ArtifactOptions.FromManifest(_m);
         if (_m.DataInputs.Count != 1)
             throw new OnnxFormatException($"The model has {_m.DataInputs.Count} data inputs; the CIFAR trainer feeds exactly one image batch.");
         _classes = CheckClassifier(_m, data);
@@ -73,11 +97,13 @@ public sealed class NeqTrainer : IDisposable
             throw new ArgumentException("On CUDA the trainer keeps its tensors on the device: only the device binding path runs there.");
         using (var so = Sessions.Options(options.Threads, options.Device))
         {
-            _train = new InferenceSession(OnnxFile.Serialize(artifacts.Train), so);
+            _denseModel = OnnxFile.Serialize(artifacts.Train);
+            _dense = new InferenceSession(_denseModel, so);
             _eval = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
+            // Device buffers come from the general session's allocator: it then lives as long as the trainer.
             _memory = path != StepPath.DeviceBinding ? DeviceTensors.Host()
-                : options.Device == "cuda" ? DeviceTensors.Cuda(_train, so)
-                : DeviceTensors.Device(_train, OrtMemoryInfo.DefaultInstance, so);
+                : options.Device == "cuda" ? DeviceTensors.Cuda(_dense, so)
+                : DeviceTensors.Device(_dense, OrtMemoryInfo.DefaultInstance, so);
         }
         var trainSig = _m.Graphs.First(g => g.Role == "train");
         _trainInputs = trainSig.Inputs.Select(i => i.Name).ToArray();
@@ -100,7 +126,7 @@ public sealed class NeqTrainer : IDisposable
             return (k.Name, ones, OrtValue.CreateTensorValueFromMemory(ones, [k.Channels]));
         }).ToArray();
 
-        if (path != StepPath.Run) _binding = new StepBinding(_train, _m, _byName, _lossValue, _correctValue);
+        if (path != StepPath.Run) _binding = new StepBinding(Dense(), _m, _byName, _lossValue, _correctValue);
 
         var split = DataSplit.Create(data.Train.Count, options.ValSize, options.Seed);
         var trainIdx = options.TrainLimit is int n ? split.Train.Take(n).ToArray() : split.Train;
@@ -144,9 +170,10 @@ public sealed class NeqTrainer : IDisposable
             var trainedFrozen = FrozenFractions();
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
             var ((val, update), neqTime) = Timed(() => ValidateAndUpdate(epoch, progress, ct));
-            if (update is not null) ApplyMasks(update);
+            double specializeTime = 0;
+            if (update is not null) { ApplyMasks(update); specializeTime = SpecializeSeconds; }
             var (test, testTime) = Timed(() => Evaluate(_testLoader, "test", epoch, null, progress, ct));
-            var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime));
+            var metrics = Record(epoch, train, val, test, trainedFrozen, update, (trainTime, neqTime, testTime, specializeTime));
             _history.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
@@ -210,7 +237,7 @@ public sealed class NeqTrainer : IDisposable
         var outputs = _trainOutputs.Select(n =>
             n == _m.LossOutput ? _lossValue : n == _m.CorrectOutput ? _correctValue : n == _m.Prediction ? prediction
             : _outputOf[n].NextValue).ToArray();
-        _train.Run(_run, _trainInputs, inputs, _trainOutputs, outputs);
+        Train.Run(_run, _trainInputs, inputs, _trainOutputs, outputs);
     }
 
     (ClassificationStats? Val, EquilibriumUpdate? Update) ValidateAndUpdate(int epoch, IProgress<TrainerProgress>? progress, CancellationToken ct)
@@ -220,7 +247,10 @@ public sealed class NeqTrainer : IDisposable
         return (val, _controller?.CompletePass());
     }
 
-    /// <summary>Sets each layer's mask for the next epoch from an equilibrium update (1 = trains).</summary>
+    /// <summary>
+    /// Sets each layer's mask for the next epoch from an equilibrium update (1 = trains), and the
+    /// training step to match (<see cref="SpecializeToMasks"/>).
+    /// </summary>
     public void ApplyMasks(EquilibriumUpdate update)
     {
         foreach (var (name, data, _) in _masks)
@@ -228,6 +258,62 @@ public sealed class NeqTrainer : IDisposable
             var layer = _m.Masks.First(k => k.Name == name).Layer;
             update.Layers.First(l => l.Layer.Name == layer).WriteTrainableMask(data);
         }
+        SpecializeToMasks();
+    }
+
+    /// <summary>
+    /// Seconds the last change of masks took to build the specialised train.onnx and its session
+    /// (0 when the masks did not change, nothing is frozen, or specialisation is off).
+    /// </summary>
+    public double SpecializeSeconds => _specializeSeconds;
+
+    /// <summary>
+    /// Makes the step session match the current masks: with <see cref="TrainerOptions.Specialize"/>
+    /// and a frozen channel, a train.onnx built for exactly these masks, in which frozen neurons cost
+    /// no weight-gradient work (<see cref="TrainingArtifacts.BuildSpecializedTrain"/>; same inputs,
+    /// outputs and results as the general graph); otherwise the general one. Masks change once per
+    /// epoch, so the build (timed in <see cref="SpecializeSeconds"/>) is paid once per epoch.
+    /// </summary>
+    void SpecializeToMasks()
+    {
+        _specializeSeconds = 0;
+        bool frozen = _masks.Any(k => k.Data.Contains(0f));
+        if (!_o.Specialize || !frozen)
+        {
+            UseSession(null);
+            return;
+        }
+        if (_specializedFor is { } built && built.Zip(_masks).All(p => p.First.AsSpan().SequenceEqual(p.Second.Data))) return;
+        var clock = Stopwatch.StartNew();
+        var masks = _masks.ToDictionary(k => k.Name, k => k.Data, StringComparer.Ordinal);
+        var model = TrainingArtifacts.BuildSpecializedTrain(_forward, _artifactOptions, masks);
+        InferenceSession session;
+        using (var so = Sessions.Options(_o.Threads, _o.Device))
+            session = new InferenceSession(OnnxFile.Serialize(model), so);
+        UseSession(session);
+        _specializedFor = _masks.Select(k => (float[])k.Data.Clone()).ToArray();
+        _specializeSeconds = clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Switches the step to <paramref name="specialized"/> (null: the general graph), rebinding when bound.</summary>
+    void UseSession(InferenceSession? specialized)
+    {
+        if (specialized is null && _specialized is null) return;
+        _specialized?.Dispose();
+        _specialized = specialized;
+        _specializedFor = null;
+        // On the host the general session holds only its own working memory (its activation arena,
+        // hundreds of MB at batch 100): release it while unused. Device buffers come from its
+        // allocator, so there it stays.
+        if (specialized is not null && _memory.OnHost)
+        {
+            _dense?.Dispose();
+            _dense = null;
+        }
+        if (_binding is null) return;
+        // IO bindings belong to a session: the new one gets its own (the epoch inputs are bound when the epoch starts).
+        _binding.Dispose();
+        _binding = new StepBinding(Train, _m, _byName, _lossValue, _correctValue);
     }
 
     /// <summary>Runs eval.onnx over a loader's images; feeds activations to the controller when given.</summary>
@@ -258,7 +344,7 @@ public sealed class NeqTrainer : IDisposable
     }
 
     EpochMetrics Record(int epoch, ClassificationStats train, ClassificationStats? val, ClassificationStats test,
-        IReadOnlyDictionary<string, double> trainedFrozen, EquilibriumUpdate? update, (double Train, double Neq, double Test) seconds)
+        IReadOnlyDictionary<string, double> trainedFrozen, EquilibriumUpdate? update, (double Train, double Neq, double Test, double Specialize) seconds)
     {
         double frozenNeurons(IReadOnlyDictionary<string, double> f) =>
             100.0 * _m.Masks.Sum(k => f[k.Layer] * k.Channels) / _neurons;
@@ -272,7 +358,7 @@ public sealed class NeqTrainer : IDisposable
             frozenNeurons(trainedFrozen), frozenNeurons(nextFrozen),
             nextFrozen.ToDictionary(kv => kv.Key, kv => 100.0 * kv.Value),
             bprop, 100.0 * FreezeAccounting.Saving(meanRemaining, _costs.Total),
-            seconds.Train, seconds.Neq, seconds.Test, ActivationBytes);
+            seconds.Train, seconds.Neq, seconds.Test, ActivationBytes, seconds.Specialize);
     }
 
     /// <summary>Frozen fraction per layer in the current masks.</summary>
@@ -296,6 +382,7 @@ public sealed class NeqTrainer : IDisposable
                 : throw new InvalidDataException($"{source}: no value of the right size for '{c.Name}': the checkpoint belongs to another model or optimizer."));
         foreach (var (name, data, _) in _masks)
             (cp.Masks.TryGetValue(name, out var v) && v.Length == data.Length ? v : throw new InvalidDataException($"{source}: no mask '{name}'.")).CopyTo(data, 0);
+        SpecializeToMasks();
         if (_o.UseNeq && cp.Equilibrium is { } eq)
             _controller = EquilibriumController.Restore(eq, _o.Equilibrium);
         _history.Clear();
@@ -343,8 +430,9 @@ public sealed class NeqTrainer : IDisposable
         _lrValue.Dispose();
         _lossValue.Dispose();
         _correctValue.Dispose();
+        _specialized?.Dispose();
         _memory.Dispose();
-        _train.Dispose();
+        _dense?.Dispose();
         _eval.Dispose();
         _run.Dispose();
     }

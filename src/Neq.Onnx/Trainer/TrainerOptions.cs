@@ -15,6 +15,11 @@ namespace Neq.Onnx.Trainer;
 /// <param name="TrainLimit">Use only the first this many training images (after the validation split); null: all.</param>
 /// <param name="TestLimit">Evaluate only the first this many test images; null: all.</param>
 /// <param name="EvalBatchSize">Batch size of the validation and test passes.</param>
+/// <param name="Specialize">
+/// Whenever the masks change, train with a train.onnx built for them, in which frozen neurons cost no
+/// weight-gradient work (same results as the general graph; the build takes a second or two per
+/// epoch). False: always the general graph, where frozen neurons' gradients are computed and masked.
+/// </param>
 public sealed record TrainerOptions(
     int Epochs,
     int BatchSize,
@@ -27,7 +32,8 @@ public sealed record TrainerOptions(
     string Device = "cpu",
     int? TrainLimit = null,
     int? TestLimit = null,
-    int EvalBatchSize = 500)
+    int EvalBatchSize = 500,
+    bool Specialize = true)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the flag when a value is impossible.</summary>
     public void Validate()

@@ -16,7 +16,7 @@ namespace Neq.Onnx.Training;
 /// parameters as initializers), optionally grad.onnx + update.onnx (the step split at the
 /// gradients) and the manifest. Same model and options → byte-identical artifacts.
 /// </summary>
-public static class TrainingArtifacts
+public static partial class TrainingArtifacts
 {
     /// <summary>Builds every artifact; <paramref name="forward"/> is not modified.</summary>
     /// <exception cref="OnnxFormatException">The model cannot be trained as asked (the message says why).</exception>
@@ -90,7 +90,13 @@ public static class TrainingArtifacts
 
     // ---- forward + loss + backward (shared by train.onnx and grad.onnx) -------------------------
 
-    static (ModelProto Model, IReadOnlyDictionary<string, string> Gradients) BuildForwardBackward(ModelProto model, ArtifactPlan plan, ArtifactOptions options)
+    /// <param name="model">The normalized forward model.</param>
+    /// <param name="plan">Its plan.</param>
+    /// <param name="options">The artifact options.</param>
+    /// <param name="known">Null for the general graph; else the masks the graph is specialised to
+    /// (<see cref="KnownMasks"/>): only their trainable rows get gradient nodes.</param>
+    static (ModelProto Model, IReadOnlyDictionary<string, string> Gradients) BuildForwardBackward(ModelProto model, ArtifactPlan plan, ArtifactOptions options,
+        KnownMasks? known = null)
     {
         var core = model.Clone();
         core.Graph.Name = "train";
@@ -113,11 +119,17 @@ public static class TrainingArtifacts
         else
             Losses.MeanSquaredError(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
 
-        var wrt = plan.Parameters.Select(p => p.Name).ToArray();
-        var grads = Backward.Append(core, new GradientOptions(TrainingNames.Loss, wrt));
+        var wrt = plan.Parameters.Where(p => known?.IsFrozen(p) != true).Select(p => p.Name).ToArray();
+        var grads = Backward.Append(core, new GradientOptions(TrainingNames.Loss, wrt, known?.OnlyRows(core.Graph)));
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var w in wrt)
             named[w] = grads[w] ?? throw new OnnxFormatException($"The loss does not depend on parameter '{w}': nothing can train it.");
+        if (known is not null)
+        {
+            var after = new GraphBuilder(core.Graph); // b does not know the names the backward pass took
+            foreach (var p in plan.Parameters.Where(known.IsFrozen))
+                named[p.Name] = KnownMasks.ZeroGradient(after, plan.Opset, p);
+        }
 
         if (options.Loss == LossKind.CrossEntropy)
             Losses.CorrectCount(new Emitter(b, plan.Opset, "accuracy"), plan.Prediction, labels, TrainingNames.Correct);

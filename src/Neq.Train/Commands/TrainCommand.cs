@@ -38,6 +38,7 @@ public sealed class TrainCommand : Command
     readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
     readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
     readonly Option<bool> _noNeq = new("--no-neq") { Description = "Baseline: train every neuron every epoch." };
+    readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
     readonly Option<int?> _trainSize = new("--train-size") { Description = "Use only this many training images (quick runs)." };
     readonly Option<int?> _testSize = new("--test-size") { Description = "Evaluate only this many test images." };
     readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => 500 };
@@ -48,7 +49,7 @@ public sealed class TrainCommand : Command
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
         foreach (var o in new Option[] { _arch, _model, _dataset, _data, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
-                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _trainSize, _testSize, _evalBatch, _out, _resume })
+                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume })
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
     }
@@ -99,7 +100,7 @@ public sealed class TrainCommand : Command
             p.GetValue(_lr) ?? (optim == "adam" ? 0.001 : 0.1), p.GetValue(_momentum), p.GetValue(_wd), optim, p.GetValue(_nesterov),
             p.GetValue(_schedule)!, milestones, p.GetValue(_gamma), p.GetValue(_eps), p.GetValue(_mu), p.GetValue(_rule)!,
             p.GetValue(_pinning), p.GetValue(_valSize), p.GetValue(_seed), p.GetValue(_threads), p.GetValue(_device)!,
-            p.GetValue(_noNeq), p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch));
+            p.GetValue(_noNeq), p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch), p.GetValue(_noSpecialize));
     }
 
     static TrainerOptions TrainerOptionsOf(RunSettings s)
@@ -117,7 +118,7 @@ public sealed class TrainCommand : Command
             _ => throw new UsageException($"--velocity-rule must be paper or reference-code, not '{s.VelocityRule}'."),
         };
         var o = new TrainerOptions(s.Epochs, s.BatchSize, new LrSchedule(schedule, s.Lr, s.Milestones, s.Gamma, s.Epochs), s.ValSize, s.Seed,
-            s.Threads, !s.NoNeq, new EquilibriumOptions(s.Eps, s.VelocityMu, rule, s.Pinning), s.Device, s.TrainSize, s.TestSize, s.EvalBatchSize);
+            s.Threads, !s.NoNeq, new EquilibriumOptions(s.Eps, s.VelocityMu, rule, s.Pinning), s.Device, s.TrainSize, s.TestSize, s.EvalBatchSize, !s.NoSpecialize);
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return o;

@@ -31,6 +31,7 @@ public sealed class NeqCliTests
         var (code, output, _) = Run("train", "--help");
         Assert.Equal(0, code);
         Assert.Contains("--velocity-rule", output);
+        Assert.Contains("--no-specialize", output);
     }
 
     [Fact]

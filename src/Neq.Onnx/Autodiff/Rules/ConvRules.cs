@@ -17,9 +17,14 @@ static class ConvRules
     {
         var geo = ConvGeometry.Of(c.Node, ConvGeometry.SpatialDims(c, c.I(0)), ConvGeometry.KernelOf(c, c.I(1)));
         long group = c.Node.GetInt("group", 1);
+        // When only output channels A of dW are needed (a known mask freezes the others), dW[A] is
+        // the same correlation of X with G[:, A]: the product runs over |A| channels instead of M.
+        // In a grouped Conv a channel subset spans the groups unevenly, so all rows are computed.
         return c.Result(
             () => InputGrad(c, c.G, c.I(1), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
-            () => WeightGrad(c, c.I(0), c.G, geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
+            () => c.OnlyRows(1) is { Axis: 0 } rows && group == 1
+                ? Grad.Rows(WeightGrad(c, c.I(0), c.GatherRows(c.G, 1, rows), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)))
+                : WeightGrad(c, c.I(0), c.G, geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
             () => BiasGrad(c, geo.Rank));
     }
 

@@ -47,11 +47,20 @@ static class MatMulRules
         bool ta = c.Node.GetInt("transA", 0) != 0, tb = c.Node.GetInt("transB", 0) != 0;
         float alpha = c.Node.GetFloat("alpha", 1f), beta = c.Node.GetFloat("beta", 1f);
         string a = c.I(0), b = c.I(1), g = c.G;
+        // When only B's output rows A are needed (axis 0 with transB, else 1: a known mask freezes
+        // the others), dB[A] is the same product with G's columns A.
+        int outAxis = tb ? 0 : 1;
         return c.Result(
             () => ta ? Product(c, b, g, tb, true, alpha) : Product(c, g, b, false, !tb, alpha),
-            () => tb ? Product(c, g, a, true, ta, alpha) : Product(c, a, g, !ta, false, alpha),
+            () => c.OnlyRows(1) is { } rows && rows.Axis == outAxis
+                ? Grad.Rows(WeightGrad(c, c.GatherRows(g, 1, rows), a, ta, tb, alpha))
+                : WeightGrad(c, g, a, ta, tb, alpha),
             () => Grad.Unbroadcast(beta == 1f ? g : c.Mul(g, c.ScalarLike(beta, c.O(0)))));
     }
+
+    /// <summary>dB = α·A'ᵀ·G (transposed when transB), one Gemm.</summary>
+    static string WeightGrad(GradContext c, string g, string a, bool ta, bool tb, float alpha) =>
+        tb ? Product(c, g, a, true, ta, alpha) : Product(c, a, g, !ta, false, alpha);
 
     /// <summary>α·op(x)·op(y) as one Gemm (C omitted from opset 11; a zero scalar before).</summary>
     static string Product(GradContext c, string x, string y, bool transX, bool transY, float alpha)
