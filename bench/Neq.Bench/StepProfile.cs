@@ -69,21 +69,21 @@ static class StepProfile
 
 
     /// <summary>
-    /// A coarse label from the node name: the autodiff engine names backward nodes after the
-    /// forward node they differentiate ("&lt;node&gt;_grad/…"), the optimizer after the parameter.
+    /// A coarse label from the node name: the optimizer's nodes are named "&lt;parameter&gt;/sgd/…"
+    /// (or /adam…), the autodiff engine names backward nodes "&lt;node&gt;_grad/…" after the forward
+    /// node they differentiate, and ResNet's nodes carry their layer's name (conv, bn, relu, add,
+    /// shortcut).
     /// </summary>
     static string Part(string node, string op)
     {
-        bool backward = node.Contains("_grad", StringComparison.Ordinal);
-        string Family()
-        {
-            if (node.Contains("Conv", StringComparison.OrdinalIgnoreCase) || node.Contains("conv", StringComparison.Ordinal)) return "conv";
-            if (node.Contains("bn", StringComparison.OrdinalIgnoreCase) || node.Contains("BatchNorm", StringComparison.Ordinal)) return "bn";
-            if (node.Contains("relu", StringComparison.OrdinalIgnoreCase)) return "relu";
-            if (node.Contains("add", StringComparison.OrdinalIgnoreCase)) return "add";
-            return "other";
-        }
-        if (node.Contains("momentum", StringComparison.Ordinal) || node.StartsWith("sgd", StringComparison.OrdinalIgnoreCase) || node.Contains("update", StringComparison.OrdinalIgnoreCase)) return "optimizer";
-        return (backward ? "backward " : "forward ") + Family() + " " + op;
+        if (node.Contains("/sgd/", StringComparison.Ordinal) || node.Contains("/adam", StringComparison.Ordinal)) return "optimizer";
+        string family =
+            node.Contains("shortcut", StringComparison.Ordinal) ? "shortcut"
+            : node.Contains("conv", StringComparison.OrdinalIgnoreCase) ? "conv"
+            : node.Contains("bn", StringComparison.Ordinal) ? "bn"
+            : node.Contains("relu", StringComparison.OrdinalIgnoreCase) ? "relu"
+            : node.Contains("add", StringComparison.OrdinalIgnoreCase) ? "add"
+            : "other";
+        return $"{(node.Contains("_grad", StringComparison.Ordinal) ? "backward" : "forward")} {family} {op}";
     }
 }
