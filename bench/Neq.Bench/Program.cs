@@ -20,7 +20,7 @@ static class Program
                neq-bench --save-artifacts DIR
                neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
                neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
-           tweaks (session options): extended, basic, parallel, noarena, nopattern, nospin, envalloc, affinity, nodenormal
+           tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal
         """;
 
     static int Main(string[] args)

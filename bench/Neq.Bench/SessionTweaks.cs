@@ -6,7 +6,8 @@ namespace Neq.Bench;
 /// <summary>
 /// Named changes to the trainer's session options (Sessions.Options), for A/B runs:
 /// extended / basic (graph optimisation level), parallel (ORT_PARALLEL, 2 inter-op threads),
-/// noarena, nopattern, nospin (session.intra_op.allow_spinning = 0), envalloc
+/// noarena, pattern / nopattern (memory pattern on / off), spin / nospin
+/// (session.intra_op.allow_spinning = 1 / 0; the trainer's CPU options turn both off), envalloc
 /// (session.use_env_allocators = 1), affinity (intra-op threads pinned to cores 1 and 2),
 /// nodenormal (session.set_denormal_as_zero = 1).
 /// </summary>
@@ -25,7 +26,9 @@ static class SessionTweaks
                 case "parallel": so.ExecutionMode = ExecutionMode.ORT_PARALLEL; so.InterOpNumThreads = 2; break;
                 case "noarena": so.EnableCpuMemArena = false; break;
                 case "nopattern": so.EnableMemoryPattern = false; break;
+                case "pattern": so.EnableMemoryPattern = true; break;
                 case "nospin": so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); break;
+                case "spin": so.AddSessionConfigEntry("session.intra_op.allow_spinning", "1"); break;
                 case "envalloc": so.AddSessionConfigEntry("session.use_env_allocators", "1"); break;
                 case "affinity": so.AddSessionConfigEntry("session.intra_op_thread_affinities", "2"); break;
                 case "nodenormal": so.AddSessionConfigEntry("session.set_denormal_as_zero", "1"); break;
