@@ -17,6 +17,10 @@ static class Program
     const string Usage = """
         usage: neq-bench [--threads N] [--batch N] [--warmup N] [--iters N] [--rounds N]
                          [--frozen 0.25,0.5,0.75,0.95] [--masks-from run/checkpoint.onnx] [--seed N] [--out results.json]
+               neq-bench --save-artifacts DIR
+               neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
+               neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
+           tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal
         """;
 
     static int Main(string[] args)
@@ -25,6 +29,20 @@ static class Program
         {
             var (o, child) = Parse(args);
             if (child is not null) return RunChild(o, child);
+            if (_tools.SaveArtifacts is { } save) { BuildArtifacts().Save(save); Console.WriteLine($"artifacts: {save}"); return 0; }
+            if (_tools.Profile)
+            {
+                var dir = _tools.Artifacts ?? Directory.CreateTempSubdirectory("neq-profile-").FullName;
+                if (_tools.Artifacts is null) BuildArtifacts().Save(dir);
+                StepProfile.Run(o, dir, _tools.TweaksA, _tools.Top);
+                if (_tools.Artifacts is null) Directory.Delete(dir, recursive: true);
+                return 0;
+            }
+            if (_tools.Ab is { } ab)
+            {
+                StepAb.Run(o, new StepAb.Side(ab.A, _tools.TweaksA), new StepAb.Side(ab.B, _tools.TweaksB));
+                return 0;
+            }
             return Orchestrate(o);
         }
         catch (ArgumentException e)
@@ -56,9 +74,7 @@ static class Program
         try
         {
             var sw = Stopwatch.StartNew();
-            var model = CifarResNet.Build(new CifarResNetOptions(Depth: 32, Classes: BenchOptions.Classes));
-            var artifacts = TrainingArtifacts.Build(model, new ArtifactOptions(new OptimizerOptions(
-                OptimizerKind.Sgd, Momentum: BenchOptions.Momentum, WeightDecay: BenchOptions.WeightDecay)));
+            var artifacts = BuildArtifacts();
             artifacts.Save(work.FullName);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"artifacts for ResNet-32 (SGD momentum {BenchOptions.Momentum}, weight decay {BenchOptions.WeightDecay}) built in {sw.Elapsed.TotalSeconds:F1} s"));
@@ -100,6 +116,25 @@ static class Program
             work.Delete(recursive: true);
         }
     }
+
+    /// <summary>ResNet-32's artifacts with the bench's optimizer (SGD, momentum, weight decay).</summary>
+    static TrainingArtifactSet BuildArtifacts() => TrainingArtifacts.Build(
+        CifarResNet.Build(new CifarResNetOptions(Depth: 32, Classes: BenchOptions.Classes)),
+        new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: BenchOptions.Momentum, WeightDecay: BenchOptions.WeightDecay)));
+
+    /// <summary>The developer modes (--save-artifacts, --profile, --ab) and their options.</summary>
+    sealed record ToolArgs
+    {
+        public string? SaveArtifacts { get; init; }
+        public bool Profile { get; init; }
+        public string? Artifacts { get; init; }
+        public (string A, string B)? Ab { get; init; }
+        public IReadOnlyList<string> TweaksA { get; init; } = [];
+        public IReadOnlyList<string> TweaksB { get; init; } = [];
+        public int Top { get; init; } = 30;
+    }
+
+    static ToolArgs _tools = new();
 
     static ChildResult RunChildProcess(BenchOptions o, string artifacts, string config, double frozen)
     {
@@ -161,7 +196,13 @@ static class Program
                     o = o with { Frozen = list };
                     break;
                 case "--child": child = Next(); break;
-                case "--artifacts": artifacts = Next(); break;
+                case "--save-artifacts": _tools = _tools with { SaveArtifacts = Next() }; break;
+                case "--profile": _tools = _tools with { Profile = true }; break;
+                case "--ab": _tools = _tools with { Ab = (Next(), Next()) }; break;
+                case "--tweaks" or "--tweaks-a": _tools = _tools with { TweaksA = Next().Split(',') }; break;
+                case "--tweaks-b": _tools = _tools with { TweaksB = Next().Split(',') }; break;
+                case "--top": _tools = _tools with { Top = Int(1) }; break;
+                case "--artifacts": artifacts = Next(); _tools = _tools with { Artifacts = artifacts }; break;
                 case "--result": result = Next(); break;
                 case "-h" or "--help": Console.WriteLine(Usage); Environment.Exit(0); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'.");

@@ -107,31 +107,61 @@ static class ConvRules
 
     /// <summary>
     /// The gradient of a Conv's weight: <see cref="WeightGradByShifts"/> for stride 1 (the
-    /// fastest form measured on CPU, see the facts file), else <see cref="WeightGradByConv"/>.
+    /// fastest form measured on CPU, see docs/speed.md), else <see cref="WeightGradByConv"/>.
     /// </summary>
     static string WeightGrad(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup) =>
-        geo.Strides.All(s => s == 1)
+        geo.Strides.All(s => s == 1) && c.Opset >= 11
             ? WeightGradByShifts(c, x, g, geo, group, channelsPerGroup)
             : WeightGradByConv(c, x, g, geo, group, channelsPerGroup);
 
     /// <summary>
-    /// dW for stride 1 as one batched product per kernel offset j: the slice of padded X that
-    /// offset j reads, S_j [N, g, C/g, P] (P = output positions), times G [N, g, P, M/g], summed
-    /// over N, gives dW[:, :, j]. The offsets are stacked and reordered to [M, C/g, K…].
+    /// dW for stride 1 as one batched product per kernel offset j, with the offset split between
+    /// the operands: it moves X by δ_i = j_i·d_i − pb_i along spatial axes 1…r−1 and G by δ_0
+    /// along axis 0, so
+    ///   dW[m, c, j] = Σ_n Σ_q Xs_(j1…)[n, c, q] · Gs_(j0)[n, m, q],  q over In_0 × Out_1 × …
+    /// where Xs is X shifted (zero-filled, cropped to Out) along axes 1…, and Gs is G shifted
+    /// along axis 0 (zero-filled to In_0). Each shift is one Pad (negative pads crop, from opset
+    /// 11), shared by the offsets that need it: a 3×3 kernel copies X twice and G twice, where
+    /// slicing padded X per offset copied it nine times (docs/speed.md). Each product is
+    /// Xs [N, g, C/g, Q] × Gsᵀ [N, g, Q, M/g], summed over N; the offsets are stacked and
+    /// reordered to [M, C/g, K…].
     /// </summary>
     static string WeightGradByShifts(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup)
     {
         int r = geo.Rank;
-        long positions = geo.Out.Aggregate(1L, (a, b) => a * b);
-        var padded = geo.Pads.Any(p => p != 0) ? c.PadZeros(x, [0, 0, .. geo.PadsBegin, 0, 0, .. geo.PadsEnd]) : x;
-        var gt = c.Transpose(c.Reshape(g, [0, group, -1, positions]), 0, 1, 3, 2); // [N, g, P, M/g]
+        long Shift(int i, long j) => j * geo.Dilations[i] - geo.PadsBegin[i];
+        long positions = geo.In[0] * geo.Out.Skip(1).Aggregate(1L, (a, b) => a * b);      // Q
+        // Pads over [N, C, D…]: begins at 2 + i, ends at r + 4 + i for spatial axis i.
+        var xShifted = new Dictionary<string, string>(StringComparer.Ordinal);
+        string XShift(long[] j)
+        {
+            var key = string.Join(',', j.Skip(1));
+            if (xShifted.TryGetValue(key, out var v)) return v;
+            var pads = new long[2 * (r + 2)];
+            for (int i = 1; i < r; i++)
+            {
+                long d = Shift(i, j[i]);
+                pads[2 + i] = -d;
+                pads[r + 4 + i] = geo.Out[i] - geo.In[i] + d;
+            }
+            v = pads.All(p => p == 0) ? x : c.PadZeros(x, pads);
+            return xShifted[key] = c.Reshape(v, [0, group, channelsPerGroup, positions]);     // [N, g, C/g, Q]
+        }
+        var gShifted = new Dictionary<long, string>();
+        string GShift(long j0)
+        {
+            if (gShifted.TryGetValue(j0, out var v)) return v;
+            long d = Shift(0, j0);
+            var pads = new long[2 * (r + 2)];
+            pads[2] = d;
+            pads[r + 4] = geo.In[0] - geo.Out[0] - d;
+            v = pads.All(p => p == 0) ? g : c.PadZeros(g, pads);
+            return gShifted[j0] = c.Transpose(c.Reshape(v, [0, group, -1, positions]), 0, 1, 3, 2); // [N, g, Q, M/g]
+        }
         var offsets = new List<string>();
         foreach (var j in KernelOffsets(geo.Kernel))
         {
-            var starts = Enumerable.Range(0, r).Select(i => j[i] * geo.Dilations[i]).ToArray();
-            var ends = Enumerable.Range(0, r).Select(i => starts[i] + geo.Out[i]).ToArray();
-            var shifted = c.Reshape(c.Slice(padded, starts, ends, SpatialAxes(r)), [0, group, channelsPerGroup, positions]);
-            var perSample = c.Op("MatMul", [shifted, gt]);                                   // [N, g, C/g, M/g]
+            var perSample = c.Op("MatMul", [XShift(j), GShift(j[0])]);                      // [N, g, C/g, M/g]
             offsets.Add(c.Unsqueeze(c.ReduceSum(perSample, [0], keepDims: false), 3));       // [g, C/g, M/g, 1]
         }
         var stacked = offsets.Count == 1 ? offsets[0] : c.Concat(offsets, 3);
