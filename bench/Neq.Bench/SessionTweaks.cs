@@ -7,7 +7,7 @@ namespace Neq.Bench;
 /// Named changes to the trainer's session options (Sessions.Options), for A/B runs:
 /// extended / basic (graph optimisation level), parallel (ORT_PARALLEL, 2 inter-op threads),
 /// noarena, pattern / nopattern (memory pattern on / off), spin / nospin
-/// (session.intra_op.allow_spinning = 1 / 0; the trainer's CPU options turn both off), envalloc
+/// (session.intra_op.allow_spinning = 1 / 0; the trainer's CPU options turn the memory pattern off and keep spinning), envalloc
 /// (session.use_env_allocators = 1), affinity (intra-op threads pinned to cores 1 and 2),
 /// nodenormal (session.set_denormal_as_zero = 1).
 /// </summary>

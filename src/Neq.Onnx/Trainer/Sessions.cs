@@ -7,9 +7,11 @@ public static class Sessions
 {
     /// <summary>
     /// Options with all graph optimisations and <paramref name="threads"/> intra-op threads (0: ONNX
-    /// Runtime's default); on the CPU without memory pattern and with idle threads sleeping rather
-    /// than spinning; for "cuda" with the CUDA execution provider — or one clear error saying what
-    /// to install when this build or machine lacks it.
+    /// Runtime's default); on the CPU without memory pattern; for "cuda" with the CUDA execution
+    /// provider — or one clear error saying what to install when this build or machine lacks it.
+    /// Idle intra-op threads spin (ONNX Runtime's default): on a machine the training has to
+    /// itself that is 6 % faster than letting them sleep, though under other load sleeping
+    /// threads win by 1.5× (docs/speed.md, row 13).
     /// </summary>
     public static SessionOptions Options(int threads, string device)
     {
@@ -27,10 +29,6 @@ public static class Sessions
             // and no time here: without it the arena reuses freed buffers, and the ResNet-32 step's
             // peak RSS drops by about 165 MiB per session, no slower (docs/speed.md).
             so.EnableMemoryPattern = false;
-            // Idle intra-op threads sleep instead of spinning between the step's thousands of small
-            // parallel sections: on a machine whose cores other work shares, spinning threads burn
-            // the time slices the working ones need (the step ran 1.5x faster without, docs/speed.md).
-            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
         else
         {

@@ -85,16 +85,21 @@ public sealed class SpecializedTrainTests
 
         var options = new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-2));
         var set = TrainingArtifacts.Build(forward, options);
-        var masks = new Dictionary<string, float[]> { ["fc1.mask"] = [1, 0, 1, 1, 0, 1], ["fc2.mask"] = [0, 1, 1, 0, 1] };
-        Assert.Equal(masks.Keys.Order(), set.Manifest.Masks.Select(k => k.Name).Order());
-        var special = TrainingArtifacts.BuildSpecializedTrain(forward, options, masks);
+        // fc1 and fc2 train at most half their channels (rows computed: KnownMasks.MaxActiveShare);
+        // fc2 with 4 of 5 trainable keeps the full gradient, masked.
+        foreach (var (fc1, fc2, subsets) in new (float[], float[], bool)[] { ([1, 0, 0, 1, 0, 1], [0, 1, 0, 0, 1], true), ([1, 0, 0, 1, 0, 1], [1, 1, 1, 0, 1], false) })
+        {
+            var masks = new Dictionary<string, float[]> { ["fc1.mask"] = fc1, ["fc2.mask"] = fc2 };
+            Assert.Equal(masks.Keys.Order(), set.Manifest.Masks.Select(k => k.Name).Order());
+            var special = TrainingArtifacts.BuildSpecializedTrain(forward, options, masks);
 
-        var shapes = ShapeInference.Infer(special);
-        var scatters = special.Graph.Node.Where(n => n.OpType == "ScatterND").ToDictionary(n => n.Name.Split("_grad")[0]);
-        Assert.Equal(["fc1", "fc2"], scatters.Keys.Order());
-        Assert.Equal(new long[] { 4, 4 }, shapes.TypeOf(scatters["fc1"].Input[2])!.KnownDims());  // 4 of fc1's 6 rows, all 4 inputs
-        Assert.Equal(new long[] { 3, 6 }, shapes.TypeOf(scatters["fc2"].Input[2])!.KnownDims());  // 3 of fc2's 5 columns, moved to the front
-        AssertSameSteps("mlp", set, special, masks, r => (Feed.Of(SmallNets.Uniform(r, Batch * 4, 1.0), Batch, 4), 3));
+            var shapes = ShapeInference.Infer(special);
+            var scatters = special.Graph.Node.Where(n => n.OpType == "ScatterND").ToDictionary(n => n.Name.Split("_grad")[0]);
+            Assert.Equal(subsets ? ["fc1", "fc2"] : ["fc1"], scatters.Keys.Order());
+            Assert.Equal(new long[] { 3, 4 }, shapes.TypeOf(scatters["fc1"].Input[2])!.KnownDims());  // 3 of fc1's 6 rows, all 4 inputs
+            if (subsets) Assert.Equal(new long[] { 2, 6 }, shapes.TypeOf(scatters["fc2"].Input[2])!.KnownDims());  // 2 of fc2's 5 columns, moved to the front
+            AssertSameSteps("mlp", set, special, masks, r => (Feed.Of(SmallNets.Uniform(r, Batch * 4, 1.0), Batch, 4), 3));
+        }
     }
 
     /// <summary>
