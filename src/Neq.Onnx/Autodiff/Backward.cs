@@ -126,15 +126,7 @@ public static class Backward
         {
             var e = new Emitter(builder, opset, loss + "_grad");
             var type = shapes.TypeOf(loss) ?? throw new OnnxFormatException($"The loss '{loss}' is not a value of the graph, or its type is unknown.");
-            string ones;
-            if (type.Rank == 0) ones = e.Scalar(1, type.ElemType, "seed");
-            else
-            {
-                var one = Tensors.Scalar("", type.ElemType, 1);
-                one.Dims.Add(1);
-                ones = e.Op("ConstantOfShape", [e.Shape(loss)], [Attr.Tensor("value", one)], "seed");
-            }
-            Contribute(loss, ones);
+            Contribute(loss, type.Rank == 0 ? e.Scalar(1, type.ElemType, "seed") : e.Fill(e.Shape(loss), 1, type.ElemType, "seed"));
         }
 
         /// <summary>
@@ -154,9 +146,7 @@ public static class Backward
             var front = Enumerable.Range(0, rank).Select(a => a == 0 ? axis : a <= axis ? a - 1 : a).Select(a => (long)a).ToArray();
             var back = Enumerable.Range(0, rank).Select(a => a == axis ? 0 : a < axis ? a + 1 : a).Select(a => (long)a).ToArray();
             var zeroDims = axis == 0 ? dims : front.Select(a => dims[a]).ToArray();
-            var zero = Tensors.Scalar("", type.ElemType, 0);
-            zero.Dims.Add(1);
-            var zeros = c.Op("ConstantOfShape", [c.Ints(zeroDims)], [Attr.Tensor("value", zero)]);
+            var zeros = c.Fill(c.Ints(zeroDims), 0, type.ElemType);
             var indices = c.B.Const($"{c.Prefix}/rows", Tensors.Int64("", [rows.Indices.Count, 1], rows.Indices.ToArray()));
             if (axis == 0) return c.Op("ScatterND", [zeros, indices, grad]);
             return c.Transpose(c.Op("ScatterND", [zeros, indices, c.Transpose(grad, front)]), back);

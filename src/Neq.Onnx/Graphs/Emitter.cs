@@ -192,11 +192,20 @@ public class Emitter
     /// Zeros of <paramref name="type"/> in the shape of <paramref name="a"/>: ConstantOfShape from
     /// opset 9; before that a·0 (same shape; a finite forward value never makes it NaN).
     /// </summary>
-    public string ZerosLike(string a, DataType type)
+    public string ZerosLike(string a, DataType type) => Opset < 9 ? Mul(a, Scalar(0, type)) : Fill(Shape(a), 0, type);
+
+    /// <summary>
+    /// A tensor of the shape that <paramref name="shape"/> (int64 [rank]) holds, every element
+    /// <paramref name="value"/> of <paramref name="type"/>: ConstantOfShape (opset 9).
+    /// </summary>
+    public string Fill(string shape, double value, DataType type, string? suffix = null) =>
+        Op("ConstantOfShape", [shape], [FillValue(value, type)], suffix);
+
+    /// <summary>ConstantOfShape's <c>value</c> attribute: a one-element tensor of <paramref name="type"/>.</summary>
+    public static AttributeProto FillValue(double value, DataType type)
     {
-        if (Opset < 9) return Mul(a, Scalar(0, type));
-        var zero = Tensors.Scalar("", type, 0);
-        zero.Dims.Add(1);
-        return Op("ConstantOfShape", [Shape(a)], [Attr.Tensor("value", zero)]);
+        var v = Tensors.Scalar("", type, value);
+        v.Dims.Add(1);
+        return Attr.Tensor("value", v);
     }
 }

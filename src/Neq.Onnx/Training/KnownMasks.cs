@@ -73,8 +73,6 @@ sealed class KnownMasks
     public static string ZeroGradient(GraphBuilder b, long opset, TrainableParameter p)
     {
         var e = new Emitter(b, opset, TrainingNames.Gradient(p.Name));
-        var zero = Tensors.Scalar("", p.Type.ElemType, 0);
-        zero.Dims.Add(1);
-        return e.OpTo(b.UniqueName(TrainingNames.Gradient(p.Name)), "ConstantOfShape", [e.Ints(p.Type.KnownDims())], [Attr.Tensor("value", zero)]);
+        return e.OpTo(b.UniqueName(TrainingNames.Gradient(p.Name)), "ConstantOfShape", [e.Ints(p.Type.KnownDims())], [Emitter.FillValue(0, p.Type.ElemType)]);
     }
 }

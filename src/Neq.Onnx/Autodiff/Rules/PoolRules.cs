@@ -31,7 +31,7 @@ static class PoolRules
         string indices = c.Node.Output.Count > 1 && c.O(1).Length > 0 && c.Node.GetInt("storage_order", 0) == 0
             ? c.O(1)
             : c.OpN("MaxPool", [x], 2, c.Node.Attribute.Where(a => a.Name != "storage_order").Select(a => a.Clone()), "MaxPool_indices")[1];
-        var zeros = Fill(c, c.Unsqueeze(c.Op("Size", [x]), 0), 0, c.ElemType(x));
+        var zeros = c.Fill(c.Unsqueeze(c.Op("Size", [x]), 0), 0, c.ElemType(x));
         var attrs = overlap ? [Attr.Int("axis", 0), Attr.String("reduction", "add")] : new[] { Attr.Int("axis", 0) };
         var scattered = c.Op("ScatterElements", [zeros, c.Reshape(indices, -1), c.Reshape(c.G, -1)], attrs);
         return c.Reshape(scattered, c.Shape(x));
@@ -63,11 +63,11 @@ static class PoolRules
             ?? throw c.Error($"the channel count of '{x}' must be known to build its gradient");
         var windows = new[] { Attr.Ints("strides", geo.Strides), Attr.Ints("dilations", geo.Dilations), Attr.Ints("pads", geo.Pads) };
 
-        var ones = Fill(c, c.Ints([1, 1, .. spatial]), 1, type);
+        var ones = c.Fill(c.Ints([1, 1, .. spatial]), 1, type);
         var average = c.Op("AveragePool", [ones], c.Node.Attribute.Select(a => a.Clone()));
-        var count = c.Op("Conv", [ones, Fill(c, c.Ints([1, 1, .. kernel]), 1, type)], windows);
+        var count = c.Op("Conv", [ones, c.Fill(c.Ints([1, 1, .. kernel]), 1, type)], windows);
         var share = c.Mul(c.G, c.Div(average, count));
-        return c.Op("ConvTranspose", [share, Fill(c, c.Ints([channels, 1, .. kernel]), 1, type)],
+        return c.Op("ConvTranspose", [share, c.Fill(c.Ints([channels, 1, .. kernel]), 1, type)],
             [.. windows, Attr.Int("group", channels), Attr.Ints("output_padding", geo.Unread)]);
     });
 
@@ -91,14 +91,6 @@ static class PoolRules
         var ties = c.ReduceSum(isMax, Enumerable.Range(2, c.Rank(x) - 2).Select(i => (long)i).ToArray(), keepDims: true);
         return c.Mul(isMax, c.Div(c.G, ties));
     });
-
-    /// <summary>A tensor of the shape held by <paramref name="shape"/>, filled with <paramref name="value"/>.</summary>
-    static string Fill(GradContext c, string shape, double value, DataType type)
-    {
-        var v = Tensors.Scalar("", type, value);
-        v.Dims.Add(1);
-        return c.Op("ConstantOfShape", [shape], [Attr.Tensor("value", v)]);
-    }
 
     static OnnxFormatException Missing(GradContext c, string attribute) => c.Error($"attribute {attribute} is required");
 }
