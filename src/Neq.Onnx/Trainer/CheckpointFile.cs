@@ -74,16 +74,16 @@ public static class CheckpointFile
         {
             long bytes;
             string hash;
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var sha = SHA256.Create())
             {
-                // Not disposed: that would close fs, which is still needed to hash the file.
-                var buffered = new BufferedStream(fs, 1 << 20);
-                state.WriteTo(buffered);
-                buffered.Flush();
+                // The hash is taken as the bytes pass to the file: no second pass over hundreds of MB.
+                using (var hashing = new CryptoStream(fs, sha, CryptoStreamMode.Write, leaveOpen: true))
+                using (var buffered = new BufferedStream(hashing, 1 << 20))
+                    state.WriteTo(buffered);
                 fs.Flush(flushToDisk: true);
                 bytes = fs.Length;
-                fs.Position = 0;
-                hash = Convert.ToHexStringLower(SHA256.HashData(fs));
+                hash = Convert.ToHexStringLower(sha.Hash!);
             }
             File.Move(tmp, sidePath, overwrite: true);
             return (bytes, hash);
