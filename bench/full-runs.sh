@@ -17,7 +17,8 @@ run() {
   if [[ -f $out/checkpoint.onnx ]]; then "$neq" train --resume "$out"; return; fi
   "$neq" train --data "$data" "${common[@]}" "$@" --out "$out"
 }
+# NEq runs first: they answer "does Adam freeze faster than SGD"; the baselines give the accuracy cost.
 run runs/full/sgd-neq     --optim sgd  --lr 0.1   "$@"
-run runs/full/sgd-dense   --optim sgd  --lr 0.1   --no-neq "$@"
 run runs/full/adam-neq    --optim adam --lr 0.001 "$@"
+run runs/full/sgd-dense   --optim sgd  --lr 0.1   --no-neq "$@"
 run runs/full/adam-dense  --optim adam --lr 0.001 --no-neq "$@"

@@ -19,6 +19,7 @@ public static class Cli
         var root = new RootCommand("Trains ONNX-defined networks with NEq (neurons at equilibrium) on ONNX Runtime.");
         root.Subcommands.Add(new TrainCommand());
         root.Subcommands.Add(new EvalCommand());
+        root.Subcommands.Add(new CompareCommand());
         return root;
     }
 

@@ -39,22 +39,15 @@ public sealed class RunFolder(string path)
     /// <summary>Appends one epoch: rewrites the metrics files and the plots.</summary>
     public void Log(EpochMetrics m, EquilibriumUpdate? update)
     {
-        if (_history.Count == 0 && m.Epoch > 0) _history.AddRange(ReadHistory().Where(h => h.Epoch < m.Epoch));
+        if (_history.Count == 0 && m.Epoch > 0)
+            _history.AddRange(RunHistory.ReadMetrics(System.IO.Path.Combine(Path, RunHistory.MetricsFile)).Where(h => h.Epoch < m.Epoch));
         _history.RemoveAll(h => h.Epoch >= m.Epoch);
         _history.Add(m);
         _last = update ?? _last;
-        Write("metrics.jsonl", string.Concat(_history.Select(h => JsonSerializer.Serialize(h, CheckpointFile.Json) + "\n")));
+        Write(RunHistory.MetricsFile, string.Concat(_history.Select(h => JsonSerializer.Serialize(h, CheckpointFile.Json) + "\n")));
         Write("metrics.csv", Csv());
         Write("frozen_per_layer.csv", PerLayerCsv());
         Plots.Write(System.IO.Path.Combine(Path, "plots"), _history, _last);
-    }
-
-    List<EpochMetrics> ReadHistory()
-    {
-        var file = System.IO.Path.Combine(Path, "metrics.jsonl");
-        return File.Exists(file)
-            ? File.ReadAllLines(file).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<EpochMetrics>(l, CheckpointFile.Json)!).ToList()
-            : [];
     }
 
     string Csv()
