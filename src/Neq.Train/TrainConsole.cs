@@ -30,7 +30,7 @@ public sealed class TrainConsole(TextWriter output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"neq train: {s.Model ?? s.Arch}, {s.Optim} lr {s.Lr} ({s.Schedule}{(s.Schedule == "multistep" ? " " + string.Join(",", s.Milestones) : "")}), batch {s.BatchSize}, {s.Epochs} epochs, {(s.NoNeq ? "baseline (no NEq)" : $"NEq ε {s.Eps} μ {s.VelocityMu} {s.VelocityRule}")}, seed {s.Seed}, {s.Device}"));
         output.WriteLine($"data: {dataSource} — {train} training, {val} validation, {test} test images; run folder {folder.Path}");
-        if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch - 1}");
+        if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch}");
     }
 
     /// <summary>Runs <paramref name="body"/> under a live progress display (or silently when not a terminal).</summary>
