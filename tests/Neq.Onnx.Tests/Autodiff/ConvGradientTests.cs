@@ -190,6 +190,61 @@ public sealed class ConvGradientTests
         Assert.Equal(1, ops.Count(o => o == "Conv")); // dX (stride 1) or dW (stride 2)
     }
 
+    /// <summary>
+    /// dW at a few output channels only (a known mask freezes the rest): with 16 input channels and
+    /// a few rows the rule moves G instead of X (the output-shift form), with eight rows it
+    /// keeps the split shifts; the rows asked for are checked against finite differences.
+    /// </summary>
+    public static TheoryData<GradCase> RowSubsetRows()
+    {
+        var rows = new TheoryData<GradCase>();
+        int seed = 400;
+        foreach (var (name, x, w, attrs, picked) in new (string, long[], long[], AttributeProto[], long[])[]
+        {
+            ("2-D pads 1, rows {2}", [2, 16, 5, 6], [8, 16, 3, 3], [Attr.Ints("pads", 1, 1, 1, 1)], [2]),
+            ("2-D pads 0, rows {0, 7}", [2, 24, 5, 6], [8, 24, 3, 3], [], [0, 7]),
+            ("2-D asym pads, dilation 2, kernel 3×2, rows {5}", [1, 16, 7, 6], [8, 16, 3, 2], [Attr.Ints("pads", 0, 2, 2, 1), Attr.Ints("dilations", 2, 2)], [5]),
+            ("2-D SAME_LOWER kernel 2×2, rows {1}", [2, 16, 4, 5], [4, 16, 2, 2], [Attr.String("auto_pad", "SAME_LOWER")], [1]),
+            ("2-D pad > kernel reach, rows {3}", [1, 16, 4, 4], [4, 16, 2, 2], [Attr.Ints("pads", 2, 0, 1, 2)], [3]),
+            ("1-D pads 1, rows {1} (split shifts: no X copies in 1-D)", [2, 16, 9], [3, 16, 3], [Attr.Ints("pads", 1, 1)], [1]),
+            ("3-D pads 1, rows {0}", [1, 16, 3, 4, 3], [2, 16, 3, 3, 3], [Attr.Ints("pads", 1, 1, 1, 1, 1, 1)], [0]),
+            ("2-D pads 1, rows {0, 2, 4, 6} (split shifts)", [2, 16, 5, 6], [8, 16, 3, 3], [Attr.Ints("pads", 1, 1, 1, 1)], [0, 2, 4, 6]),
+        })
+        {
+            var subset = new Dictionary<string, RowSubset> { ["w"] = new RowSubset(0, picked) };
+            rows.Add(new GradCase($"Conv rows: {name}", [("x", x), ("w", w)], b => b.Op("Conv", ["x", "w"], attrs, output: "y"),
+                ["x", "w"], DataType.Float, Tol, Seed: ++seed, OnlyRows: subset));
+        }
+        return rows;
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    [InlineData(4, false)]
+    [InlineData(8, false)]
+    public void Few_trained_rows_move_G_instead_of_copying_X(int trained, bool outputShifts)
+    {
+        var b = new GraphBuilder("conv");
+        b.AddInput("x", TensorType.Of(DataType.Float, 2, 32, 8, 8));
+        b.AddInput("w", TensorType.Of(DataType.Float, 16, 32, 3, 3));
+        b.Op("Conv", ["x", "w"], [Attr.Ints("pads", 1, 1, 1, 1)], output: "y");
+        b.Op("ReduceSum", ["y"], [Attr.Int("keepdims", 0)], output: "loss");
+        var model = OnnxModel.Create(b.Graph);
+        int before = model.Graph.Node.Count;
+        // 3×3, pad 1, C = 32: split shifts copy 2·32 + 2·|A| planes, output shifts 19·|A|.
+        var rows = Enumerable.Range(0, trained).Select(i => (long)(2 * i)).ToArray();
+        Backward.Append(model, new GradientOptions("loss", ["w"], new Dictionary<string, RowSubset> { ["w"] = new(0, rows) }));
+        var added = model.Graph.Node.Skip(before).ToList();
+        // Split shifts pad X twice (one shift per nonzero column offset); output shifts never copy X.
+        Assert.Equal(outputShifts ? 0 : 2, added.Count(n => n.OpType == "Pad" && n.Input[0] == "x"));
+        Assert.Equal(outputShifts ? 1 : 9, added.Count(n => n.OpType == "MatMul"));
+    }
+
+    [Theory]
+    [MemberData(nameof(RowSubsetRows))]
+    public void Conv_weight_rows_match_finite_differences(GradCase row) => GradCheck.Run(row);
+
     [Theory]
     [MemberData(nameof(ConvRows))]
     public void Conv_gradient_matches_finite_differences(GradCase row) => GradCheck.Run(row);

@@ -20,6 +20,7 @@ namespace Neq.Onnx.Tests.Autodiff;
 /// <param name="Sample">Draws one input value; default: magnitude in [0.2, 1.2], random sign (keeps away from kinks at 0).</param>
 /// <param name="Shapes">Adjusts the inferred types and constants before differentiation (e.g. hides sizes to exercise the run-time shape forms); null keeps them.</param>
 /// <param name="Finish">Edits the forward model once its graph is built (e.g. turns a node into a function-defined project operator).</param>
+/// <param name="OnlyRows">Inputs whose gradient is asked for at some slices only (<see cref="Neq.Onnx.Autodiff.RowSubset"/>): those slices are checked.</param>
 public sealed record GradCase(
     string Name,
     IReadOnlyList<(string Name, long[] Shape)> Inputs,
@@ -31,7 +32,8 @@ public sealed record GradCase(
     int Seed = 1234,
     Func<Random, double>? Sample = null,
     Func<ShapeInferenceResult, ShapeInferenceResult>? Shapes = null,
-    Action<ModelProto>? Finish = null)
+    Action<ModelProto>? Finish = null,
+    IReadOnlyDictionary<string, Neq.Onnx.Autodiff.RowSubset>? OnlyRows = null)
 {
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -27,7 +27,7 @@ public static class GradCheck
 
         // Backward graph.
         var gradModel = forward.Clone();
-        var options = new GradientOptions("loss", row.Wrt);
+        var options = new GradientOptions("loss", row.Wrt, row.OnlyRows);
         var grads = row.Shapes is null ? Backward.Append(gradModel, options)
             : Backward.Append(gradModel, options, row.Shapes(ShapeInference.Infer(gradModel)));
         foreach (var w in row.Wrt)
@@ -46,6 +46,12 @@ public static class GradCheck
             Assert.True(an.Length == x.Length, $"[{row.Name}] gradient of '{w}' has {an.Length} elements, input has {x.Length}.");
             double h = row.Type == DataType.Double ? 1e-6 : 1e-2;
             var idx = Enumerable.Range(0, x.Length).ToArray();
+            if (row.OnlyRows?.GetValueOrDefault(w) is { } subset)
+            {
+                var shape = row.Inputs.First(i => i.Name == w).Shape;
+                long inner = shape.Skip(subset.Axis + 1).Aggregate(1L, (a, b) => a * b);
+                idx = idx.Where(k => subset.Indices.Contains(k / inner % shape[subset.Axis])).ToArray();
+            }
             if (idx.Length > maxElementsPerInput) idx = idx.OrderBy(_ => rng.Next()).Take(maxElementsPerInput).ToArray();
             double worst = 0; int worstAt = -1; double worstAn = 0, worstFd = 0;
             foreach (var k in idx)

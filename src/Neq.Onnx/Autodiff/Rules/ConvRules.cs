@@ -23,7 +23,9 @@ static class ConvRules
         return c.Result(
             () => InputGrad(c, c.G, c.I(1), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
             () => c.OnlyRows(1) is { Axis: 0 } rows && group == 1
-                ? Grad.Rows(WeightGrad(c, c.I(0), c.GatherRows(c.G, 1, rows), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)))
+                ? Grad.Rows(FewRows(geo, rows.Indices.Count, ChannelsPerGroup(c, c.I(1), c.I(0), group)) && c.Opset >= 11
+                    ? WeightGradByOutputShifts(c, c.I(0), c.GatherRows(c.G, 1, rows), geo)
+                    : WeightGrad(c, c.I(0), c.GatherRows(c.G, 1, rows), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)))
                 : WeightGrad(c, c.I(0), c.G, geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
             () => BiasGrad(c, geo.Rank));
     }
@@ -166,6 +168,60 @@ static class ConvRules
         }
         var stacked = offsets.Count == 1 ? offsets[0] : c.Concat(offsets, 3);
         return c.Reshape(c.Transpose(stacked, 0, 2, 1, 3), [-1, channelsPerGroup, .. geo.Kernel]);
+    }
+
+    /// <summary>
+    /// Whether dW for <paramref name="rows"/> of a stride-1 Conv's output channels copies less
+    /// data by <see cref="WeightGradByOutputShifts"/> than by <see cref="WeightGradByShifts"/>,
+    /// counted in channel-planes: the split shifts copy X once per nonzero shift along axes 1…
+    /// and the rows of G once per nonzero shift along axis 0; the output shifts pad the rows of
+    /// G once and copy them twice per kernel offset (Slice, Concat). For a 3×3 kernel with pad 1
+    /// that is 2·C + 2·|A| against 19·|A|: the output shifts win below about C/8 rows.
+    /// </summary>
+    static bool FewRows(ConvGeometry geo, long rows, long channels)
+    {
+        if (geo.Strides.Any(s => s != 1)) return false;
+        long k = geo.Kernel.Aggregate(1L, (a, b) => a * b), k0 = geo.Kernel[0];
+        long byShifts = (k / k0 - 1) * channels + (k0 - 1) * rows;
+        long byOutputShifts = (2 * k + 1) * rows;
+        return byOutputShifts < byShifts;
+    }
+
+    /// <summary>
+    /// dW for stride 1 and group 1 when only a few output channels are trained (G holds just
+    /// those rows): X stays where it is and G is moved instead. With the reach e_i = (K_i−1)·d_i,
+    ///   dW[a, c, j] = Σ_n Σ_p X[n, c, p] · S_j[n, a, p],  S_j[n, a, p] = Gpad[n, a, p + (K−1−j)·d]
+    /// over X's positions p, where Gpad is G padded by e − pb before and e − pe after (negative
+    /// pads crop) — so S_j is G shifted to the input position each output reads with offset j.
+    /// The K windows are sliced out of Gpad and stacked, then one batched product
+    /// X [N, C, P] × Sᵀ [N, P, K·|A|] per sample, summed over N and reordered to [|A|, C, K…].
+    /// Nothing the size of X is copied, which the split shifts must do whatever |A| is.
+    /// </summary>
+    static string WeightGradByOutputShifts(GradContext c, string x, string g, ConvGeometry geo)
+    {
+        int r = geo.Rank;
+        var pads = new long[2 * (r + 2)];
+        for (int i = 0; i < r; i++)
+        {
+            long reach = (geo.Kernel[i] - 1) * geo.Dilations[i];
+            pads[2 + i] = reach - geo.PadsBegin[i];
+            pads[r + 4 + i] = reach - geo.PadsEnd[i];
+        }
+        var padded = pads.All(p => p == 0) ? g : c.PadZeros(g, pads);                          // [N, A, In_i + e_i]
+        var windows = new List<string>();
+        foreach (var j in KernelOffsets(geo.Kernel))
+        {
+            var starts = Enumerable.Range(0, r).Select(i => (geo.Kernel[i] - 1 - j[i]) * geo.Dilations[i]).ToArray();
+            windows.Add(c.Slice(padded, starts, starts.Select((s, i) => s + geo.In[i]).ToArray(), SpatialAxes(r)));
+        }
+        long positions = geo.In.Aggregate(1L, (a, b) => a * b);
+        var stacked = windows.Count == 1 ? windows[0] : c.Concat(windows, 1);                   // [N, K·A, In…], offset-major
+        var windowsT = c.Transpose(c.Reshape(stacked, [0, 0, positions]), 0, 2, 1);           // [N, P, K·A]
+        var perSample = c.Op("MatMul", [c.Reshape(x, [0, 0, positions]), windowsT]);          // [N, C, K·A]
+        var sum = c.ReduceSum(perSample, [0], keepDims: false);                                // [C, K·A]
+        long offsets = geo.Kernel.Aggregate(1L, (a, b) => a * b);
+        var reordered = c.Transpose(c.Reshape(sum, [0, offsets, -1]), 2, 0, 1);               // [A, C, K]
+        return c.Reshape(reordered, [0, 0, .. geo.Kernel]);
     }
 
     /// <summary>Every kernel offset (multi-index over <paramref name="kernel"/>), row-major.</summary>
