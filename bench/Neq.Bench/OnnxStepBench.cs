@@ -20,6 +20,46 @@ static class OnnxStepBench
     /// <summary>Configurations timing the masks of a run's checkpoint (--masks-from).</summary>
     public const string RunPrefix = "ours-run-", RunMasked = RunPrefix + "masked", RunSpecialized = RunPrefix + "special";
 
+    /// <summary>
+    /// The masks of a configuration: a run's (<paramref name="masksFrom"/>, a checkpoint) or random, exactly
+    /// round(frozen·C) channels of every layer at 0, the same for a given seed (so the masked and the specialised
+    /// configuration, and the graphs --save-artifacts writes, see the same ones).
+    /// </summary>
+    public static Dictionary<string, float[]> Masks(ArtifactManifest m, double frozen, int seed, string? masksFrom)
+    {
+        var runMasks = masksFrom is null ? null : CheckpointFile.Load(masksFrom).Masks;
+        var rng = new Random(seed + 1);
+        return m.Masks.ToDictionary(k => k.Name, k =>
+        {
+            if (runMasks is not null)
+                return runMasks.TryGetValue(k.Name, out var v) && v.Length == k.Channels ? v
+                    : throw new ArgumentException($"{masksFrom} has no mask '{k.Name}' of {k.Channels} channels: it is not a ResNet-32 run.");
+            var data = Enumerable.Repeat(1f, k.Channels).ToArray();
+            int off = (int)Math.Round(frozen * k.Channels);
+            foreach (int c in Enumerable.Range(0, k.Channels).OrderBy(_ => rng.Next()).Take(off)) data[c] = 0f;
+            return data;
+        }, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Writes, beside saved artifacts, train.onnx specialised to the masks of each --frozen fraction (and of
+    /// --masks-from) with those masks as JSON: train.special-P.onnx and masks.special-P.json (P in %), or
+    /// train.special-run.onnx and masks.special-run.json — for timing the graphs outside this program.
+    /// </summary>
+    public static void SaveSpecialized(BenchOptions o, string artifactDir)
+    {
+        var m = ArtifactManifest.FromJson(File.ReadAllText(Path.Combine(artifactDir, ArtifactManifest.FileName)));
+        var infer = OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile));
+        var cases = o.FrozenFractions.Select(f => (Name: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{f * 100:0.##}"), Frozen: f, From: (string?)null)).ToList();
+        if (o.MasksFrom is not null) cases.Add(("run", 0, o.MasksFrom));
+        foreach (var (name, frozen, from) in cases)
+        {
+            var masks = Masks(m, frozen, o.Seed, from);
+            OnnxFile.Save(TrainingArtifacts.BuildSpecializedTrain(infer, ArtifactOptions.FromManifest(m), masks), Path.Combine(artifactDir, $"train.special-{name}.onnx"));
+            File.WriteAllText(Path.Combine(artifactDir, $"masks.special-{name}.json"), System.Text.Json.JsonSerializer.Serialize(masks));
+        }
+    }
+
     /// <summary>Measures one configuration from the artifacts in <paramref name="artifactDir"/>.</summary>
     public static ChildResult Run(BenchOptions o, string artifactDir, string config, double frozen, string? masksFrom)
     {
@@ -39,28 +79,9 @@ static class OnnxStepBench
         var byName = carried.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var outputOf = carried.ToDictionary(c => c.Output, StringComparer.Ordinal);
 
-        // The masks: a run's (--masks-from) or random, exactly round(frozen·C) channels of every layer
-        // at 0, chosen with the same seed for the masked and the specialised configuration.
         var fromRun = config.StartsWith(RunPrefix, StringComparison.Ordinal);
-        var runMasks = fromRun ? CheckpointFile.Load(masksFrom ?? throw new ArgumentException($"{config} needs --masks-from.")).Masks : null;
-        var rng = new Random(o.Seed + 1);
-        long zeros = 0, channels = 0;
-        var maskData = m.Masks.ToDictionary(k => k.Name, k =>
-        {
-            float[] data;
-            if (runMasks is not null)
-                data = runMasks.TryGetValue(k.Name, out var v) && v.Length == k.Channels ? v
-                    : throw new ArgumentException($"{masksFrom} has no mask '{k.Name}' of {k.Channels} channels: it is not a ResNet-32 run.");
-            else
-            {
-                data = Enumerable.Repeat(1f, k.Channels).ToArray();
-                int off = (int)Math.Round(frozen * k.Channels);
-                foreach (int c in Enumerable.Range(0, k.Channels).OrderBy(_ => rng.Next()).Take(off)) data[c] = 0f;
-            }
-            zeros += data.Count(x => x == 0);
-            channels += k.Channels;
-            return data;
-        }, StringComparer.Ordinal);
+        var maskData = Masks(m, frozen, o.Seed, fromRun ? masksFrom ?? throw new ArgumentException($"{config} needs --masks-from.") : null);
+        long zeros = maskData.Values.Sum(v => v.Count(x => x == 0)), channels = maskData.Values.Sum(v => v.Length);
         var masks = maskData.ToDictionary(kv => kv.Key, kv => OrtValue.CreateTensorValueFromMemory(kv.Value, [kv.Value.Length]), StringComparer.Ordinal);
 
         using var so = Sessions.Options(o.Threads, "cpu");

@@ -17,7 +17,7 @@ static class Program
     const string Usage = """
         usage: neq-bench [--threads N] [--batch N] [--warmup N] [--iters N] [--rounds N]
                          [--frozen 0.25,0.5,0.75,0.95] [--masks-from run/checkpoint.onnx] [--seed N] [--out results.json]
-               neq-bench --save-artifacts DIR
+               neq-bench --save-artifacts DIR [--frozen …] [--masks-from …]   (also train.onnx specialised to each --frozen's masks)
                neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
                neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
            tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal
@@ -29,7 +29,13 @@ static class Program
         {
             var (o, child) = Parse(args);
             if (child is not null) return RunChild(o, child);
-            if (_tools.SaveArtifacts is { } save) { BuildArtifacts().Save(save); Console.WriteLine($"artifacts: {save}"); return 0; }
+            if (_tools.SaveArtifacts is { } save)
+            {
+                BuildArtifacts().Save(save);
+                OnnxStepBench.SaveSpecialized(o, save);
+                Console.WriteLine($"artifacts: {save}");
+                return 0;
+            }
             if (_tools.Profile)
             {
                 var dir = _tools.Artifacts ?? Directory.CreateTempSubdirectory("neq-profile-").FullName;
