@@ -5,7 +5,7 @@ namespace Neq.Train;
 /// <summary>The PNG plots of <c>neq compare</c> (ScottPlot): per epoch, test top-1, frozen neurons and bprop FLOPs saved, one line per run.</summary>
 public static class ComparisonPlots
 {
-    /// <summary>The files <see cref="Write"/> creates in its folder.</summary>
+    /// <summary>The files <see cref="Write"/> creates in its folder (and RUN_frozen_heatmap.png for each NEq run).</summary>
     public static readonly string[] Files = ["compare_accuracy.png", "compare_frozen.png", "compare_bprop.png"];
 
     /// <summary>Writes the plots into <paramref name="folder"/>.</summary>
@@ -17,6 +17,8 @@ public static class ComparisonPlots
         var neq = runs.Where(r => !r.Settings.NoNeq).ToList();
         Save(folder, Files[1], "Frozen neurons (decided after each epoch)", "frozen neurons %", neq, (r, e) => r.Epochs[e].FrozenPercent);
         Save(folder, Files[2], "Backward FLOPs saved in each epoch", "bprop FLOPs saved %", neq, RunComparison.EpochSaving);
+        foreach (var r in neq)
+            Plots.FrozenHeatmap(Path.Combine(folder, $"{r.Name}_frozen_heatmap.png"), r.Epochs, $"{r.Name}: frozen neurons per layer (layer 0 = first in graph order)");
     }
 
     static void Save(string folder, string file, string title, string yLabel, IReadOnlyList<RunHistory> runs, Func<RunHistory, int, double> value)

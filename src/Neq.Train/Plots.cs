@@ -24,23 +24,7 @@ public static class Plots
         acc.ShowLegend();
         acc.SavePng(Path.Combine(folder, "accuracy_frozen.png"), 800, 450);
 
-        var layers = history[^1].FrozenPercentPerLayer.Keys.ToArray();
-        if (layers.Length > 0)
-        {
-            var data = new double[layers.Length, history.Count];
-            for (int l = 0; l < layers.Length; l++)
-                for (int e = 0; e < history.Count; e++)
-                    data[l, e] = history[e].FrozenPercentPerLayer.GetValueOrDefault(layers[l]);
-            var heat = new Plot();
-            var hm = heat.Add.Heatmap(data);
-            hm.Colormap = new ScottPlot.Colormaps.Viridis();
-            hm.FlipVertically = true; // row 0 (the first layer) at the bottom, where the y axis starts
-            heat.Add.ColorBar(hm).Label = "frozen %";
-            heat.Title("Frozen neurons per layer (layer 0 = first in graph order)");
-            heat.XLabel("epoch");
-            heat.YLabel("layer");
-            heat.SavePng(Path.Combine(folder, "frozen_heatmap.png"), 900, 600);
-        }
+        FrozenHeatmap(Path.Combine(folder, "frozen_heatmap.png"), history, "Frozen neurons per layer (layer 0 = first in graph order)");
 
         if (last is not null && !last.IsReference)
         {
@@ -48,6 +32,33 @@ public static class Plots
             Histogram(folder, "delta_phi.png", "Δφ", last.Layers.SelectMany(l => l.DeltaPhi));
             Histogram(folder, "velocity.png", "velocity v", last.Layers.SelectMany(l => l.Velocity));
         }
+    }
+
+    /// <summary>
+    /// Frozen % of every layer (rows, the first layer at the bottom) after every epoch (columns, numbered
+    /// from 1 as the console and the accuracy plot count them); nothing when the run has no masked layer.
+    /// </summary>
+    public static void FrozenHeatmap(string file, IReadOnlyList<EpochMetrics> history, string title)
+    {
+        var layers = history[^1].FrozenPercentPerLayer.Keys.ToArray();
+        if (layers.Length == 0) return;
+        var data = new double[layers.Length, history.Count];
+        for (int l = 0; l < layers.Length; l++)
+            for (int e = 0; e < history.Count; e++)
+                data[l, e] = history[e].FrozenPercentPerLayer.GetValueOrDefault(layers[l]);
+        var heat = new Plot();
+        var hm = heat.Add.Heatmap(data);
+        hm.Colormap = new ScottPlot.Colormaps.Viridis();
+        hm.FlipVertically = true; // row 0 (the first layer) at the bottom, where the y axis starts
+        hm.Rectangle = new CoordinateRect(0.5, history.Count + 0.5, -0.5, layers.Length - 0.5);
+        heat.Add.ColorBar(hm).Label = "frozen %";
+        heat.Axes.SetLimits(0.5, history.Count + 0.5, -0.5, layers.Length - 0.5);
+        heat.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        heat.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        heat.Title(title);
+        heat.XLabel("epoch");
+        heat.YLabel("layer");
+        heat.SavePng(file, 900, 600);
     }
 
     static void Histogram(string folder, string file, string title, IEnumerable<double> values)

@@ -17,7 +17,7 @@ public sealed class CompareCommandTests
         for (int e = 0; e < top1.Length; e++)
         {
             sum += savings[e];
-            var m = new EpochMetrics(e, 0.1, 1, 50, 90, 1, 50, 90, 1, top1[e], 95, 0, frozen[e], new Dictionary<string, double>(),
+            var m = new EpochMetrics(e, 0.1, 1, 50, 90, 1, 50, 90, 1, top1[e], 95, 0, frozen[e], new Dictionary<string, double> { ["conv1"] = frozen[e], ["fc"] = 0 },
                 1e6 * (1 - savings[e] / 100), sum / (e + 1), TrainSeconds: 60 * (e + 1), NeqSeconds: 1, TestSeconds: 2, ActivationBytes: 0);
             lines.Add(JsonSerializer.Serialize(m, CheckpointFile.Json));
         }
@@ -44,8 +44,9 @@ public sealed class CompareCommandTests
         Assert.Equal("| adam-neq | adam lr 0.001 | yes | 3 | 65.00 % | 95.00 % | 70.00 % | 30.00 % | 30.00 % | 10.00 % | 6 min |", rows[2]);
         Assert.Equal("| sgd-dense | sgd lr 0.1 | no | 2 | 60.00 % | 95.00 % | 60.00 % | 0.00 % | 0.00 % | 0.00 % | 3 min |", rows[3]);
         Assert.Equal(output, File.ReadAllText(Path.Combine(outDir, "comparison.md")));
-        foreach (var png in Train.ComparisonPlots.Files)
+        foreach (var png in Train.ComparisonPlots.Files.Append("adam-neq_frozen_heatmap.png"))
             Assert.True(new FileInfo(Path.Combine(outDir, png)).Length > 1000, png);
+        Assert.False(File.Exists(Path.Combine(outDir, "sgd-dense_frozen_heatmap.png"))); // a --no-neq run freezes nothing
     }
 
     [Fact]
