@@ -13,15 +13,15 @@ public static class ComparisonPlots
     {
         Directory.CreateDirectory(folder);
         var runs = comparison.Runs;
-        Save(folder, Files[0], "Test top-1 accuracy", "test top-1 %", runs, (r, e) => r.Epochs[e].TestTop1);
+        Save(folder, Files[0], "Test top-1 accuracy", "test top-1 %", runs, (r, e) => r.Epochs[e].TestTop1, Alignment.LowerRight);
         var neq = runs.Where(r => !r.Settings.NoNeq).ToList();
-        Save(folder, Files[1], "Frozen neurons (decided after each epoch)", "frozen neurons %", neq, (r, e) => r.Epochs[e].FrozenPercent);
-        Save(folder, Files[2], "Backward FLOPs saved in each epoch", "bprop FLOPs saved %", neq, RunComparison.EpochSaving);
+        Save(folder, Files[1], "Frozen neurons (decided after each epoch)", "frozen neurons %", neq, (r, e) => r.Epochs[e].FrozenPercent, Alignment.UpperLeft);
+        Save(folder, Files[2], "Backward FLOPs saved in each epoch", "bprop FLOPs saved %", neq, RunComparison.EpochSaving, Alignment.UpperLeft);
         foreach (var r in neq)
             Plots.FrozenHeatmap(Path.Combine(folder, $"{r.Name}_frozen_heatmap.png"), r.Epochs, $"{r.Name}: frozen neurons per layer (layer 0 = first in graph order)");
     }
 
-    static void Save(string folder, string file, string title, string yLabel, IReadOnlyList<RunHistory> runs, Func<RunHistory, int, double> value)
+    static void Save(string folder, string file, string title, string yLabel, IReadOnlyList<RunHistory> runs, Func<RunHistory, int, double> value, Alignment legend)
     {
         var plot = new Plot();
         foreach (var r in runs)
@@ -32,9 +32,10 @@ public static class ComparisonPlots
         }
         plot.Title(title);
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel(yLabel);
         plot.Axes.SetLimitsY(0, Math.Max(1, runs.SelectMany(r => Enumerable.Range(0, r.Epochs.Count).Select(e => value(r, e))).DefaultIfEmpty(1).Max() * 1.1));
-        if (runs.Count > 0) plot.ShowLegend(Alignment.LowerRight);
+        if (runs.Count > 0) plot.ShowLegend(legend);
         plot.SavePng(Path.Combine(folder, file), 800, 450);
     }
 }
