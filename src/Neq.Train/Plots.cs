@@ -20,6 +20,7 @@ public static class Plots
         frozen.LegendText = "frozen neurons %";
         acc.Axes.SetLimitsY(0, 100);
         acc.XLabel("epoch");
+        acc.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         acc.Title("Test accuracy and frozen neurons");
         acc.ShowLegend();
         acc.SavePng(Path.Combine(folder, "accuracy_frozen.png"), 800, 450);
