@@ -20,15 +20,24 @@ static class ConvRules
         // When only output channels A of dW are needed (a known mask freezes the others), dW[A] is
         // the same correlation of X with G[:, A]: the product runs over |A| channels instead of M.
         // In a grouped Conv a channel subset spans the groups unevenly, so all rows are computed.
+        long PerGroup() => ChannelsPerGroup(c, c.I(1), c.I(0), group);
         return c.Result(
-            () => InputGrad(c, c.G, c.I(1), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
+            () => InputGrad(c, c.G, c.I(1), geo, group, PerGroup()),
             () => c.OnlyRows(1) is { Axis: 0 } rows && group == 1
-                ? Grad.Rows(FewRows(geo, rows.Indices.Count, ChannelsPerGroup(c, c.I(1), c.I(0), group)) && c.Opset >= 11
-                    ? WeightGradByOutputShifts(c, c.I(0), c.GatherRows(c.G, 1, rows), geo)
-                    : WeightGrad(c, c.I(0), c.GatherRows(c.G, 1, rows), geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)))
-                : WeightGrad(c, c.I(0), c.G, geo, group, ChannelsPerGroup(c, c.I(1), c.I(0), group)),
+                ? Grad.Rows(WeightGradOfRows(c, c.I(0), c.GatherRows(c.G, 1, rows), rows.Indices.Count, geo, PerGroup()))
+                : WeightGrad(c, c.I(0), c.G, geo, group, PerGroup()),
             () => BiasGrad(c, geo.Rank));
     }
+
+    /// <summary>
+    /// dW of a group-1 Conv at <paramref name="rows"/> output channels, <paramref name="g"/> holding
+    /// G at just those channels: by <see cref="WeightGradByOutputShifts"/> where that copies less
+    /// (<see cref="FewRows"/>), else by the general <see cref="WeightGrad"/>.
+    /// </summary>
+    static string WeightGradOfRows(GradContext c, string x, string g, long rows, ConvGeometry geo, long channels) =>
+        c.Opset >= 11 && FewRows(geo, rows, channels)
+            ? WeightGradByOutputShifts(c, x, g, geo)
+            : WeightGrad(c, x, g, geo, 1, channels);
 
     /// <summary>
     /// Y = ConvTranspose(X, W, B): the adjoint of a Conv from Y's space to X's with the same W,
@@ -219,8 +228,7 @@ static class ConvRules
         var windowsT = c.Transpose(c.Reshape(stacked, [0, 0, positions]), 0, 2, 1);           // [N, P, K·A]
         var perSample = c.Op("MatMul", [c.Reshape(x, [0, 0, positions]), windowsT]);          // [N, C, K·A]
         var sum = c.ReduceSum(perSample, [0], keepDims: false);                                // [C, K·A]
-        long offsets = geo.Kernel.Aggregate(1L, (a, b) => a * b);
-        var reordered = c.Transpose(c.Reshape(sum, [0, offsets, -1]), 2, 0, 1);               // [A, C, K]
+        var reordered = c.Transpose(c.Reshape(sum, [0, windows.Count, -1]), 2, 0, 1);         // [A, C, K]
         return c.Reshape(reordered, [0, 0, .. geo.Kernel]);
     }
 
