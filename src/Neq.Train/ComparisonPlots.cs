@@ -31,8 +31,7 @@ public static class ComparisonPlots
             line.LegendText = r.Name;
         }
         plot.Title(title);
-        plot.XLabel("epoch");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        Plots.EpochAxis(plot);
         plot.YLabel(yLabel);
         plot.Axes.SetLimitsY(0, Math.Max(1, runs.SelectMany(r => Enumerable.Range(0, r.Epochs.Count).Select(e => value(r, e))).DefaultIfEmpty(1).Max() * 1.1));
         if (runs.Count > 0) plot.ShowLegend(legend);

@@ -19,8 +19,7 @@ public static class Plots
         var frozen = acc.Add.Scatter(epochs, history.Select(h => h.FrozenPercent).ToArray());
         frozen.LegendText = "frozen neurons %";
         acc.Axes.SetLimitsY(0, 100);
-        acc.XLabel("epoch");
-        acc.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        EpochAxis(acc);
         acc.Title("Test accuracy and frozen neurons");
         acc.ShowLegend();
         acc.SavePng(Path.Combine(folder, "accuracy_frozen.png"), 800, 450);
@@ -54,13 +53,21 @@ public static class Plots
         hm.Rectangle = new CoordinateRect(0.5, history.Count + 0.5, -0.5, layers.Length - 0.5);
         heat.Add.ColorBar(hm).Label = "frozen %";
         heat.Axes.SetLimits(0.5, history.Count + 0.5, -0.5, layers.Length - 0.5);
-        heat.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        heat.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        EpochAxis(heat);
+        heat.Axes.Left.TickGenerator = IntegerTicks(); // layer numbers
         heat.Title(title);
-        heat.XLabel("epoch");
         heat.YLabel("layer");
         heat.SavePng(file, 900, 600);
     }
+
+    /// <summary>The x axis as epochs: labelled, ticks at whole epochs only.</summary>
+    public static void EpochAxis(Plot plot)
+    {
+        plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = IntegerTicks();
+    }
+
+    static ScottPlot.TickGenerators.NumericAutomatic IntegerTicks() => new() { IntegerTicksOnly = true };
 
     static void Histogram(string folder, string file, string title, IEnumerable<double> values)
     {

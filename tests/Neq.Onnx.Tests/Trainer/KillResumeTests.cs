@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Neq.Onnx.Tests.Data;
+using Neq.Onnx.Trainer;
+using Neq.Train;
 using Xunit.Abstractions;
 
 namespace Neq.Onnx.Tests.Trainer;
@@ -27,25 +28,25 @@ public sealed class KillResumeTests(ITestOutputHelper output)
             string[] Train(string dir) => ["train", "--data", RepoPaths.SharedCifar10, "--arch", "resnet20-cifar", "--epochs", "3",
                 "--train-size", "1000", "--test-size", "500", "--lr", "0.02", "--milestones", "1", "--eps", "0.01", "--seed", "1", "--out", dir];
 
-            Assert.Equal(0, Neq(Train(whole)).WaitForExitOrKill(TimeSpan.FromMinutes(5)));
+            Assert.Equal(0, ExitCode(Neq(Train(whole)), TimeSpan.FromMinutes(5)));
 
             // Kill half an epoch into epoch 2: epoch 1 is logged only after its checkpoint is on disk.
             var run = Neq(Train(killed));
-            var jsonl = Path.Combine(killed, "metrics.jsonl");
+            var jsonl = Path.Combine(killed, RunHistory.MetricsFile);
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
-            while (LineCount(jsonl) < 1)
+            List<EpochMetrics> logged;
+            while ((logged = RunHistory.ReadMetrics(jsonl)).Count < 1)
             {
                 Assert.False(run.HasExited, "neq train ended before logging epoch 1");
                 Assert.True(DateTime.UtcNow < deadline, "epoch 1 took more than 5 minutes");
                 Thread.Sleep(50);
             }
-            var epoch1 = JsonDocument.Parse(File.ReadLines(jsonl).First()).RootElement.GetProperty("trainSeconds").GetDouble();
-            Thread.Sleep(TimeSpan.FromSeconds(epoch1 / 2));
+            Thread.Sleep(TimeSpan.FromSeconds(logged[0].TrainSeconds / 2));
             run.Kill(entireProcessTree: true);
             run.WaitForExit();
-            Assert.Equal(1, LineCount(jsonl)); // killed during epoch 2, not after it
+            Assert.Single(RunHistory.ReadMetrics(jsonl)); // killed during epoch 2, not after it
 
-            Assert.Equal(0, Neq(["train", "--resume", killed]).WaitForExitOrKill(TimeSpan.FromMinutes(5)));
+            Assert.Equal(0, ExitCode(Neq(["train", "--resume", killed]), TimeSpan.FromMinutes(5)));
 
             var (expected, actual) = (MetricsWithoutTimes(whole), MetricsWithoutTimes(killed));
             Assert.Equal(4, expected.Length);
@@ -69,7 +70,17 @@ public sealed class KillResumeTests(ITestOutputHelper output)
         return p;
     }
 
-    static int LineCount(string path) => File.Exists(path) ? File.ReadLines(path).Count(l => l.Length > 0) : 0;
+    /// <summary>The exit code, or the process killed and a failed assertion after <paramref name="limit"/>.</summary>
+    static int ExitCode(Process p, TimeSpan limit)
+    {
+        if (!p.WaitForExit(limit))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"{p.StartInfo.FileName} did not finish within {limit}");
+        }
+        p.WaitForExit();
+        return p.ExitCode;
+    }
 
     // metrics.csv with the wall-time columns blanked; everything else must match to the last digit.
     static string[] MetricsWithoutTimes(string dir)
@@ -79,20 +90,5 @@ public sealed class KillResumeTests(ITestOutputHelper output)
         var times = TimeColumns.Select(c => Array.IndexOf(header, c)).ToArray();
         Assert.DoesNotContain(-1, times);
         return lines.Select(l => string.Join(',', l.Split(',').Select((v, i) => times.Contains(i) ? "" : v))).ToArray();
-    }
-}
-
-static class ProcessExtensions
-{
-    /// <summary>The exit code, or the process killed and a failed assertion after <paramref name="limit"/>.</summary>
-    public static int WaitForExitOrKill(this Process p, TimeSpan limit)
-    {
-        if (!p.WaitForExit(limit))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{p.StartInfo.FileName} did not finish within {limit}");
-        }
-        p.WaitForExit();
-        return p.ExitCode;
     }
 }
