@@ -3,8 +3,8 @@ using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Graphs;
-using Neq.Onnx.Trainer;
 using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Bench;
 

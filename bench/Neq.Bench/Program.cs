@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Neq.Onnx.Architectures;
-using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Bench;
 

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 
 namespace Neq.Bench;
 

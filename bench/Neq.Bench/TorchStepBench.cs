@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
-using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
-using Neq.Onnx.Trainer;
 using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Bench;
 

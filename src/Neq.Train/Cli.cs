@@ -2,7 +2,7 @@ using System.CommandLine;
 using Neq.CommandLine;
 using Neq.Onnx.Data;
 using Neq.Onnx.Io;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 using Neq.Train.Commands;
 
 namespace Neq.Train;

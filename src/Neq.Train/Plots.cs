@@ -1,5 +1,5 @@
 using Neq.Onnx.Equilibrium;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 using ScottPlot;
 
 namespace Neq.Train;

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Io;
-using Neq.Onnx.Trainer;
 using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Train;
 

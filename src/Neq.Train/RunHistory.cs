@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 
 namespace Neq.Train;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Neq.Onnx.Data;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 using Spectre.Console;
 
 namespace Neq.Train;

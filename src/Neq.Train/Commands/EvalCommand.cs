@@ -5,7 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Checking;
 using Neq.Onnx.Data;
 using Neq.Onnx.Io;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 
 namespace Neq.Train.Commands;
 

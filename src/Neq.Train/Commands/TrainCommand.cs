@@ -7,8 +7,8 @@ using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
-using Neq.Onnx.Trainer;
 using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Train.Commands;
 

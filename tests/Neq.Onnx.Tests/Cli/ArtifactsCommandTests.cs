@@ -1,8 +1,8 @@
 using Neq.CommandLine;
 using Neq.GraphBuilderTool;
 using Neq.Onnx.Io;
-using Neq.Onnx.Tests.Training;
-using Neq.Onnx.Training;
+using Neq.Onnx.Tests.Artifacts;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Onnx.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Neq.Onnx.Tests.Data;
-using Neq.Onnx.Trainer;
+using Neq.Onnx.Training;
 
 namespace Neq.Onnx.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
-using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.Onnx.Tests.Neurons;
 

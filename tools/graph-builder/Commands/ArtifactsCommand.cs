@@ -2,7 +2,7 @@ using Neq.CommandLine;
 using System.CommandLine;
 using System.Globalization;
 using Neq.Onnx.Io;
-using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
 
 namespace Neq.GraphBuilderTool.Commands;
 

@@ -1,0 +1,142 @@
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Io;
+using Neq.Onnx.Ir;
+using Neq.Onnx.Neurons;
+using Neq.Onnx.Shapes;
+using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
+
+namespace Neq.Onnx.Artifacts;
+
+/// <summary>A running statistic of a BatchNormalization: input <see cref="Name"/>, updated in <c>Name.out</c>.</summary>
+sealed record RunningStatistic(string Name, TensorType Type, string Layer);
+
+/// <summary>
+/// What every artifact is built from, read once from the normalized forward model: its data inputs
+/// and prediction, its neuron layers (masked, classifier excluded), its trainable parameters and
+/// the BatchNormalization running statistics.
+/// </summary>
+sealed class ArtifactPlan
+{
+    // Inputs of these operators at these positions are learned when they are float initializers
+    // (besides every parameter of a neuron layer): the weights and biases of layers that are not
+    // neurons (the classifier, grouped convs' later users…). BN's inputs 3 and 4 are statistics.
+    static readonly Dictionary<string, int[]> LearnedInputs = new(StringComparer.Ordinal)
+    {
+        ["Conv"] = [1, 2], ["ConvTranspose"] = [1, 2], ["Gemm"] = [0, 1, 2], ["MatMul"] = [0, 1],
+        ["BatchNormalization"] = [1, 2], ["InstanceNormalization"] = [1, 2], ["LayerNormalization"] = [1, 2],
+        ["PRelu"] = [1],
+    };
+
+    public required long Opset { get; init; }
+    public required IReadOnlyList<string> DataInputs { get; init; }
+    public required string Prediction { get; init; }
+    public required TensorType PredictionType { get; init; }
+    public required bool HasCorrect { get; init; }
+    public required IReadOnlyList<NeuronLayer> Layers { get; init; }
+    public required IReadOnlyList<TrainableParameter> Parameters { get; init; }
+    public required IReadOnlyList<RunningStatistic> RunningStatistics { get; init; }
+    public required IReadOnlyList<NodeProto> BatchNorms { get; init; }
+    public required ShapeInferenceResult Shapes { get; init; }
+
+    /// <summary>The inferred type of a value of the forward graph (rank unknown when not inferred).</summary>
+    public TensorType TypeOf(string value) => Shapes.TypeOf(value) ?? new TensorType(DataType.Float, null);
+
+    /// <summary>The labels input's type: int64[N] class indices (cross-entropy) or the prediction's type (MSE).</summary>
+    public TensorType LabelsType(LossKind loss) =>
+        loss == LossKind.CrossEntropy ? new TensorType(DataType.Int64, [PredictionType.Shape![0]]) : PredictionType;
+
+    public static ArtifactPlan Of(ModelProto model, ArtifactOptions options)
+    {
+        var graph = model.Graph;
+        var opset = model.OpsetOf("") ?? OnnxModel.DefaultOpset;
+        var inits = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var shapes = ShapeInference.Infer(model);
+
+        if (graph.Output.Count == 0) throw new OnnxFormatException("The model has no outputs: there is nothing to train.");
+        var prediction = options.Prediction ?? graph.Output[0].Name;
+        if (!graph.Output.Any(o => o.Name == prediction))
+            throw new OnnxFormatException($"'{prediction}' is not an output of the model (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
+        var predictionType = shapes.TypeOf(prediction) ?? graph.Output.Where(o => o.Name == prediction).Select(TensorType.FromValueInfo).FirstOrDefault()
+            ?? throw new OnnxFormatException($"The type of the output '{prediction}' is unknown.");
+        if (predictionType.ElemType != DataType.Float || predictionType.Rank is null or 0)
+            throw new OnnxFormatException($"The output '{prediction}' is {predictionType}; training needs a float32 tensor with a batch axis.");
+        if (options.Loss == LossKind.CrossEntropy && predictionType.Rank != 2)
+            throw new OnnxFormatException($"Cross-entropy needs float[N,K] logits, but '{prediction}' is {predictionType}; use the MSE loss for other outputs.");
+
+        var layers = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: false));
+        var everyLayer = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: true));
+
+        // Running statistics: BN inputs 3 and 4, one pair per BN node (they are updated per node).
+        var batchNorms = graph.Node.Where(n => n.Domain is "" or "ai.onnx" && n.OpType == "BatchNormalization").ToList();
+        var stats = new List<RunningStatistic>();
+        var statNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var bn in batchNorms)
+        {
+            if (bn.Output.Count > 1)
+                throw new OnnxFormatException($"BatchNormalization '{bn.Name}' is already in training mode; build artifacts from the inference-mode forward model.");
+            foreach (var v in bn.Input.Skip(3).Take(2))
+            {
+                if (!inits.TryGetValue(v, out var t))
+                    throw new OnnxFormatException($"BatchNormalization '{bn.Name}': the running statistic '{v}' must be an initializer.");
+                if (!statNames.Add(v))
+                    throw new OnnxFormatException($"The running statistic '{v}' is shared by two BatchNormalization nodes; each needs its own.");
+                stats.Add(new RunningStatistic(v, TensorType.Of((DataType)t.DataType, t.Dims.ToArray()), bn.Name));
+            }
+        }
+
+        // Trainable parameters, in initializer order, with the mask that gates each.
+        var learned = new HashSet<string>(everyLayer.SelectMany(l => l.Parameters).Select(p => p.Name), StringComparer.Ordinal);
+        foreach (var n in graph.Node)
+            if (n.Domain is "" or "ai.onnx" && LearnedInputs.TryGetValue(n.OpType, out var positions))
+                foreach (var k in positions)
+                    if (k < n.Input.Count && inits.ContainsKey(n.Input[k])) learned.Add(n.Input[k]);
+        learned.ExceptWith(statNames);
+        var gates = new Dictionary<string, (string Mask, int Axis)>(StringComparer.Ordinal);
+        foreach (var l in layers)
+            foreach (var p in l.Parameters)
+                if (!gates.TryAdd(p.Name, (l.Mask, p.ChannelAxis)))
+                    throw new OnnxFormatException($"Parameter '{p.Name}' is gated by two layers ('{gates[p.Name].Mask}' and '{l.Mask}').");
+        var parameters = new List<TrainableParameter>();
+        foreach (var t in graph.Initializer)
+        {
+            if (!learned.Contains(t.Name)) continue;
+            var type = TensorType.Of((DataType)t.DataType, t.Dims.ToArray());
+            if (type.ElemType != DataType.Float)
+                throw new OnnxFormatException($"Parameter '{t.Name}' is {type}; training supports float32 parameters.");
+            parameters.Add(gates.TryGetValue(t.Name, out var g) ? new TrainableParameter(t.Name, type, g.Mask, g.Axis) : new TrainableParameter(t.Name, type));
+        }
+        if (parameters.Count == 0) throw new OnnxFormatException("The model has no trainable parameters (float initializers read as weights or biases).");
+
+        var dataInputs = graph.Input.Select(v => v.Name).Where(n => !inits.ContainsKey(n)).ToList();
+        var plan = new ArtifactPlan
+        {
+            Opset = opset,
+            DataInputs = dataInputs,
+            Prediction = prediction,
+            PredictionType = predictionType,
+            HasCorrect = options.Loss == LossKind.CrossEntropy,
+            Layers = layers,
+            Parameters = parameters,
+            RunningStatistics = stats,
+            BatchNorms = batchNorms,
+            Shapes = shapes,
+        };
+        plan.CheckNamesAreFree(model);
+        return plan;
+    }
+
+    /// <summary>Fails clearly when a name the artifacts add is already a value of the model.</summary>
+    void CheckNamesAreFree(ModelProto model)
+    {
+        var used = new GraphBuilder(model.Graph.Clone());
+        var added = new List<string> { TrainingNames.Labels, TrainingNames.LearningRate, TrainingNames.Loss, TrainingNames.Correct, TrainingNames.AdamStep };
+        foreach (var p in Parameters)
+            added.AddRange([TrainingNames.Output(p.Name), TrainingNames.Gradient(p.Name), TrainingNames.Momentum(p.Name),
+                TrainingNames.AdamFirstMoment(p.Name), TrainingNames.AdamSecondMoment(p.Name)]);
+        foreach (var r in RunningStatistics) added.Add(TrainingNames.Output(r.Name));
+        foreach (var l in Layers) added.AddRange([l.Mask, l.ActivationOutput]);
+        foreach (var name in added)
+            if (used.IsUsed(name))
+                throw new OnnxFormatException($"The model already has a value named '{name}', which the training artifacts need for their own.");
+    }
+}

@@ -1,0 +1,45 @@
+namespace Neq.Onnx.Training;
+
+/// <summary>
+/// Running loss and top-1/top-5 counts over logits [n, K] and integer labels: the loss is softmax
+/// cross-entropy (log-sum-exp with the maximum subtracted, in float64); ties in top-k go to the
+/// lower class index, as a stable sort would.
+/// </summary>
+public sealed class ClassificationStats
+{
+    double _lossSum;
+    long _top1, _top5, _count;
+
+    /// <summary>Images seen.</summary>
+    public long Count => _count;
+
+    /// <summary>Mean loss (NaN when nothing was seen).</summary>
+    public double Loss => _count == 0 ? double.NaN : _lossSum / _count;
+
+    /// <summary>Top-1 accuracy in %.</summary>
+    public double Top1 => _count == 0 ? double.NaN : 100.0 * _top1 / _count;
+
+    /// <summary>Top-5 accuracy in % (top-K when there are fewer than 5 classes).</summary>
+    public double Top5 => _count == 0 ? double.NaN : 100.0 * _top5 / _count;
+
+    /// <summary>Adds a batch of logits (row-major [n, classes]) and their labels.</summary>
+    public void Add(ReadOnlySpan<float> logits, ReadOnlySpan<long> labels, int classes)
+    {
+        for (int i = 0; i < labels.Length; i++)
+        {
+            var row = logits.Slice(i * classes, classes);
+            var label = (int)labels[i];
+            double max = double.NegativeInfinity;
+            foreach (var v in row) max = Math.Max(max, v);
+            double sum = 0;
+            foreach (var v in row) sum += Math.Exp(v - max);
+            _lossSum += Math.Log(sum) + max - row[label];
+            int above = 0;
+            for (int k = 0; k < classes; k++)
+                if (row[k] > row[label] || (row[k] == row[label] && k < label)) above++;
+            if (above == 0) _top1++;
+            if (above < 5) _top5++;
+        }
+        _count += labels.Length;
+    }
+}

@@ -1,0 +1,46 @@
+namespace Neq.Onnx.Training;
+
+/// <summary>One epoch's record in metrics.jsonl / metrics.csv (accuracies in %, times in seconds).</summary>
+/// <param name="Epoch">0-based epoch.</param>
+/// <param name="Lr">Learning rate used in the epoch.</param>
+/// <param name="TrainLoss">Mean training loss over the epoch's batches (weighted by batch size).</param>
+/// <param name="TrainTop1">Training top-1 accuracy (on augmented images, as the step saw them).</param>
+/// <param name="TrainTop5">Training top-5 accuracy.</param>
+/// <param name="ValLoss">Validation-subset loss (inference mode), NaN without a validation subset.</param>
+/// <param name="ValTop1">Validation top-1.</param>
+/// <param name="ValTop5">Validation top-5.</param>
+/// <param name="TestLoss">Test loss.</param>
+/// <param name="TestTop1">Test top-1.</param>
+/// <param name="TestTop5">Test top-5.</param>
+/// <param name="TrainedFrozenPercent">Frozen neurons (% of all, classifier included) during this epoch's training.</param>
+/// <param name="FrozenPercent">Frozen neurons decided at the end of the epoch, for the next one (the reference's log).</param>
+/// <param name="FrozenPercentPerLayer">Per layer, the same as <paramref name="FrozenPercent"/>.</param>
+/// <param name="BpropFlopsPerSample">Backward FLOPs per sample this epoch by the reference's accounting.</param>
+/// <param name="BpropSavingSoFar">1 − (average remaining bprop FLOPs over epochs so far) / (full), in %.</param>
+/// <param name="TrainSeconds">Wall time of the training pass.</param>
+/// <param name="NeqSeconds">Wall time of the validation pass, φ/velocity and masks.</param>
+/// <param name="TestSeconds">Wall time of the test pass.</param>
+/// <param name="ActivationBytes">Bytes held for the previous epoch's validation activations.</param>
+/// <param name="SpecializeSeconds">Wall time of building the next epoch's train.onnx specialised to its masks, and its session (0: none built).</param>
+public sealed record EpochMetrics(
+    int Epoch,
+    double Lr,
+    double TrainLoss,
+    double TrainTop1,
+    double TrainTop5,
+    double ValLoss,
+    double ValTop1,
+    double ValTop5,
+    double TestLoss,
+    double TestTop1,
+    double TestTop5,
+    double TrainedFrozenPercent,
+    double FrozenPercent,
+    IReadOnlyDictionary<string, double> FrozenPercentPerLayer,
+    double BpropFlopsPerSample,
+    double BpropSavingSoFar,
+    double TrainSeconds,
+    double NeqSeconds,
+    double TestSeconds,
+    long ActivationBytes,
+    double SpecializeSeconds = 0);

@@ -1,0 +1,87 @@
+using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Training;
+using Neq.Onnx.Artifacts;
+
+namespace Neq.Onnx.Tests.Training;
+
+/// <summary>The training loop on a tiny classifier and synthetic data: metrics, masks, and exact resume.</summary>
+public sealed class NeqTrainerTests
+{
+    static TrainerOptions Options(int epochs, bool neq = true) => new(
+        epochs, BatchSize: 16, new LrSchedule(LrScheduleKind.MultiStep, 0.05, [2], 0.1, epochs), ValSize: 0.1, Seed: 7,
+        Threads: 1, UseNeq: neq, new EquilibriumOptions(Eps: 0.01), EvalBatchSize: 32);
+
+    static TrainingArtifactSet Artifacts() =>
+        TrainingArtifacts.Build(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+
+    [Fact]
+    public void Run_records_every_epoch_and_freezes_only_after_the_first()
+    {
+        var data = TinyClassifier.Data();
+        using var trainer = new NeqTrainer(Artifacts(), data, Options(3));
+        var logged = new List<EpochMetrics>();
+        trainer.Run((m, _) => logged.Add(m), _ => { });
+
+        Assert.Equal([0, 1, 2], logged.Select(m => m.Epoch));
+        Assert.Equal(0, logged[0].TrainedFrozenPercent);          // nothing frozen while training epoch 0
+        Assert.All(logged, m => Assert.True(double.IsFinite(m.TrainLoss) && double.IsFinite(m.TestTop1) && double.IsFinite(m.ValTop1)));
+        Assert.Equal(0.05, logged[0].Lr, 12);
+        Assert.Equal(0.005, logged[2].Lr, 12);                    // milestone 2, γ 0.1
+        // What epoch e decided is what epoch e+1 trained with.
+        for (int e = 0; e + 1 < logged.Count; e++) Assert.Equal(logged[e].FrozenPercent, logged[e + 1].TrainedFrozenPercent, 9);
+        // Frozen % counts conv and BN channels (8+8+8+8) plus the 10 classifier outputs that never freeze.
+        Assert.All(logged, m => Assert.InRange(m.FrozenPercent, 0, 100.0 * 32 / 42 + 1e-9));
+    }
+
+    [Fact]
+    public void Resumed_run_continues_exactly_like_an_uninterrupted_one()
+    {
+        var data = TinyClassifier.Data();
+        var artifacts = Artifacts();
+        var whole = new List<EpochMetrics>();
+        using (var a = new NeqTrainer(artifacts, data, Options(3)))
+            a.Run((m, _) => whole.Add(m), _ => { });
+
+        using var dir = new Data.TempFolder();
+        var path = dir["checkpoint.onnx"];
+        {
+            using (var b = new NeqTrainer(artifacts, data, Options(3)))
+            {
+                // Stop after two epochs, as a kill between epochs would; the last checkpoint is on disk.
+                var cts = new CancellationTokenSource();
+                try
+                {
+                    b.Run((m, _) => { if (m.Epoch == 1) cts.Cancel(); }, cp => CheckpointFile.Save(path, cp), ct: cts.Token);
+                }
+                catch (OperationCanceledException) { }
+            }
+            var resumed = new List<EpochMetrics>();
+            using (var c = new NeqTrainer(artifacts, data, Options(3)))
+            {
+                c.Restore(CheckpointFile.Load(path), path);
+                Assert.Equal(2, c.NextEpoch);
+                c.Run((m, _) => resumed.Add(m), _ => { });
+            }
+            var e2 = Assert.Single(resumed);
+            var w2 = whole[2];
+            Assert.Equal(w2.TrainLoss, e2.TrainLoss);
+            Assert.Equal(w2.TestLoss, e2.TestLoss);
+            Assert.Equal(w2.ValTop1, e2.ValTop1);
+            Assert.Equal(w2.FrozenPercent, e2.FrozenPercent);
+            Assert.Equal(w2.FrozenPercentPerLayer, e2.FrozenPercentPerLayer);
+        }
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_one_clear_error_naming_the_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"neq-bad-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, [1, 2, 3, 4, 5]);
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => CheckpointFile.Load(path));
+            Assert.Contains(path, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
