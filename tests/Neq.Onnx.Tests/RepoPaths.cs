@@ -12,6 +12,16 @@ static class RepoPaths
     /// <summary>The shared CIFAR-10 archive, ../shared/data/cifar-10-binary.tar.gz from the root.</summary>
     public static string SharedCifar10 => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", "cifar-10-binary.tar.gz"));
 
+    /// <summary>
+    /// A folder under the shared data (mnist, fashion-mnist): ../shared/data from the root, else
+    /// /work/shared/data (where worktrees one level deeper find it).
+    /// </summary>
+    public static string SharedData(string name)
+    {
+        var beside = Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", name));
+        return Directory.Exists(beside) ? beside : Path.Combine("/work/shared/data", name);
+    }
+
     static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

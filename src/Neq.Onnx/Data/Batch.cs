@@ -10,14 +10,16 @@ public sealed class Batch : IDisposable
     readonly BatchLoader _owner;
     readonly float[] _images;
     readonly long[] _labels;
+    readonly float[] _targets;
     int _returned;
 
-    internal Batch(BatchLoader owner, int batchSize, int imageFloats)
+    internal Batch(BatchLoader owner, int batchSize, int imageFloats, int targetFloats = 0)
     {
         _owner = owner;
         _images = new float[batchSize * imageFloats];
         _labels = new long[batchSize];
-        ImageFloats = imageFloats;
+        _targets = new float[batchSize * targetFloats];
+        (ImageFloats, TargetFloats) = (imageFloats, targetFloats);
     }
 
     /// <summary>The batch's position in its epoch, from 0.</summary>
@@ -32,8 +34,14 @@ public sealed class Batch : IDisposable
     /// <summary>The images, Count × C × H × W floats; ONNX Runtime can wrap this memory without a copy.</summary>
     public Memory<float> Images => _images.AsMemory(0, Count * ImageFloats);
 
-    /// <summary>The labels, Count values in 0..classes−1.</summary>
+    /// <summary>The labels, Count values in 0..classes−1 (unset for a regression set).</summary>
     public Memory<long> Labels => _labels.AsMemory(0, Count);
+
+    /// <summary>Floats per regression target; 0 for class labels.</summary>
+    public int TargetFloats { get; }
+
+    /// <summary>The regression targets, Count × <see cref="TargetFloats"/> floats (empty for class labels).</summary>
+    public Memory<float> Targets => _targets.AsMemory(0, Count * TargetFloats);
 
     /// <summary>Hands the buffers back to the loader. Calling it again does nothing.</summary>
     public void Dispose()
@@ -44,6 +52,8 @@ public sealed class Batch : IDisposable
     internal float[] ImageBuffer => _images;
 
     internal long[] LabelBuffer => _labels;
+
+    internal float[] TargetBuffer => _targets;
 
     internal void Reset(int index, int count)
     {
