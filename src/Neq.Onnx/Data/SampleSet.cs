@@ -62,7 +62,7 @@ public sealed class SampleSet
         return new(null, data, checked((int)(targets.LongLength / width)), shape, null, targets, targetShape);
     }
 
-    /// <summary>The samples of <paramref name="images"/>, sharing its pixel array, labels widened to int.</summary>
+    /// <summary>The samples of <paramref name="images"/> (pixels copied, labels widened to int).</summary>
     public static SampleSet FromImageSet(ImageSet images)
     {
         ArgumentNullException.ThrowIfNull(images);
