@@ -5,12 +5,13 @@ using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Io;
 using Neq.Onnx.Training;
 using Neq.Onnx.Artifacts;
+using Neq.Train.TensorBoard;
 
 namespace Neq.Train;
 
 /// <summary>
 /// A run's folder: run.json (the flags), artifacts/ (the graphs trained), metrics.jsonl and
-/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, checkpoint.onnx (+ its NEq state file), and at
+/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, tensorboard/ (event files), checkpoint.onnx (+ its NEq state file), and at
 /// the end infer.onnx (the trained model) and summary.md. Every file is rewritten atomically, so a
 /// run killed at any moment leaves a consistent folder.
 /// </summary>
@@ -21,6 +22,7 @@ public sealed class RunFolder(string path)
 
     readonly List<EpochMetrics> _history = [];
     EquilibriumUpdate? _last;
+    TensorBoardLog? _tensorBoard;
 
     /// <summary>The folder.</summary>
     public string Path { get; } = path;
@@ -47,6 +49,7 @@ public sealed class RunFolder(string path)
         Write(RunHistory.MetricsFile, string.Concat(_history.Select(h => JsonSerializer.Serialize(h, CheckpointFile.Json) + "\n")));
         Write("metrics.csv", Csv());
         Write("frozen_per_layer.csv", PerLayerCsv());
+        (_tensorBoard ??= new TensorBoardLog(System.IO.Path.Combine(Path, TensorBoardLog.FolderName), m.Epoch)).Log(m);
         Plots.Write(System.IO.Path.Combine(Path, "plots"), _history, _last);
     }
 
