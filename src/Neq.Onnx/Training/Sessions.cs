@@ -15,12 +15,13 @@ public static class Sessions
     /// </summary>
     public static SessionOptions Options(int threads, string device)
     {
+        OrtLog.Configure();
         var so = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            // Masks are inputs with defaults by design; ORT warns about each one at Warning level.
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            // Warnings reach the user through OrtLog, which drops the one about inputs with defaults.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
         };
         if (threads > 0) so.IntraOpNumThreads = threads;
         if (device != "cuda")

@@ -24,6 +24,7 @@ public sealed class CifarFactAttribute : FactAttribute
 /// augmentation, in file order: the mean loss of the last 10 steps must be at least 20 % below that
 /// of the first 10.
 /// </summary>
+[Collection(FullModelTraining.Name)]
 public sealed class ResNetTrainingTests(ITestOutputHelper log)
 {
     /// <summary>../shared/data/cifar-10-binary.tar.gz relative to the repository root.</summary>

@@ -11,6 +11,7 @@ namespace Neq.Onnx.Tests.Training;
 /// middle of an epoch, then <c>neq train --resume</c>, loses no completed epoch and logs exactly the
 /// metrics of an uninterrupted run with the same seed (wall times aside).
 /// </summary>
+[Collection(FullModelTraining.Name)]
 public sealed class KillResumeTests(ITestOutputHelper output)
 {
     static readonly string[] TimeColumns = ["train_s", "neq_s", "test_s", "specialize_s"];

@@ -9,6 +9,7 @@ namespace Neq.Onnx.Tests.Training;
 /// 5,000 training images, 3 epochs. The run folder must be complete and NEq must freeze neurons
 /// after the first epoch.
 /// </summary>
+[Collection(FullModelTraining.Name)]
 public sealed class RealRunTests(ITestOutputHelper output)
 {
     [SharedCifar10Fact]

@@ -12,6 +12,7 @@ namespace Neq.Onnx.Tests.Training;
 /// binding (host and device-style buffers), in one process with the epochs interleaved, and logs
 /// the medians (slow suite; docs/cuda.md quotes the figures). It asserts only that all paths ran.
 /// </summary>
+[Collection(FullModelTraining.Name)]
 public sealed class StepPathTimingTests(ITestOutputHelper log)
 {
     const int Rounds = 3;
