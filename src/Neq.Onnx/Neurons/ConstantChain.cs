@@ -13,7 +13,7 @@ namespace Neq.Onnx.Neurons;
 /// <param name="Original">The stored tensor when no operator changed it, so its bytes can be kept as they are.</param>
 sealed record ConstTensor(DataType Type, long[] Dims, double[] Data, TensorProto? Original = null)
 {
-    public bool IsFloating => Type is DataType.Float or DataType.Double or DataType.Float16;
+    public bool IsFloating => ElementTypes.IsFloating(Type);
 
     public TensorProto ToTensor(string name)
     {
@@ -117,7 +117,7 @@ sealed class ConstantChain(GraphIndex index)
             Initializers.Add(value);
             return ConstTensor.From(init);
         }
-        if (index.ProducerOf(value) is not { } n || n.Domain is not ("" or "ai.onnx") || n.Output.Count != 1) return null;
+        if (index.ProducerOf(value) is not { } n || !OnnxDomain.IsOnnx(n.Domain) || n.Output.Count != 1) return null;
         Nodes.Add(n);
         if (n.OpType == "Constant") return FromConstantNode(n);
         if (n.OpType is not ("Identity" or "Reshape" or "Transpose" or "Cast" or "Unsqueeze" or "Squeeze")) return null;

@@ -46,12 +46,9 @@ public static class ShapeInference
 
     static void Visit(InferenceState state, NodeProto node, long opset)
     {
-        var table = node.Domain switch
-        {
-            "" or "ai.onnx" => ShapeRules.Table,
-            NeqDomain.Name => ShapeRules.NeqTable,
-            _ => null,
-        };
+        var table = OnnxDomain.IsOnnx(node.Domain) ? ShapeRules.Table
+            : node.Domain == NeqDomain.Name ? ShapeRules.NeqTable
+            : null;
         if (table is null || !table.TryGetValue(node.OpType, out var rule)) return;
         try
         {
