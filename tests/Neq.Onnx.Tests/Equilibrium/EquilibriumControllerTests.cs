@@ -134,7 +134,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void Dense_layers_take_the_cosine_across_images()
+    public void Layers_with_one_value_per_image_take_the_cosine_across_images()
     {
         // C = 3, P = 1, V = 3; values listed image by image (ch0, ch1, ch2).
         // ch0: (1,2,3) → (3,2,1): 10/14 = 0.71428571 (a per-image cosine would say 1: all signs agree)
