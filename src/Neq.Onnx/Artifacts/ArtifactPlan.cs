@@ -67,7 +67,7 @@ sealed class ArtifactPlan
         var everyLayer = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: true));
 
         // Running statistics: BN inputs 3 and 4, one pair per BN node (they are updated per node).
-        var batchNorms = graph.Node.Where(n => n.Domain is "" or "ai.onnx" && n.OpType == "BatchNormalization").ToList();
+        var batchNorms = graph.Node.Where(n => OnnxDomain.IsOnnx(n.Domain) && n.OpType == "BatchNormalization").ToList();
         var stats = new List<RunningStatistic>();
         var statNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var bn in batchNorms)
@@ -87,7 +87,7 @@ sealed class ArtifactPlan
         // Trainable parameters, in initializer order, with the mask that gates each.
         var learned = new HashSet<string>(everyLayer.SelectMany(l => l.Parameters).Select(p => p.Name), StringComparer.Ordinal);
         foreach (var n in graph.Node)
-            if (n.Domain is "" or "ai.onnx" && LearnedInputs.TryGetValue(n.OpType, out var positions))
+            if (OnnxDomain.IsOnnx(n.Domain) && LearnedInputs.TryGetValue(n.OpType, out var positions))
                 foreach (var k in positions)
                     if (k < n.Input.Count && inits.ContainsKey(n.Input[k])) learned.Add(n.Input[k]);
         learned.ExceptWith(statNames);

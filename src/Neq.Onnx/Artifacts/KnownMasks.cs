@@ -2,6 +2,7 @@ using Neq.Onnx.Autodiff;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Neurons;
+using Neq.Onnx.Operators;
 using Neq.Onnx.Shapes;
 
 namespace Neq.Onnx.Artifacts;

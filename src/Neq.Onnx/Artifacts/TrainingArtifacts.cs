@@ -106,7 +106,7 @@ public static partial class TrainingArtifacts
         // Masks keep the default-ones initializers the injection gives them (an input with a
         // default): a trainer that freezes nothing may leave them out. ONNX Runtime logs a warning
         // per such input at load; the trainer's sessions log errors only.
-        foreach (var bn in plan.BatchNorms) TrainingBatchNorm.Replace(core, bn.Output[0]);
+        foreach (var bn in plan.BatchNorms) Operators.BatchNormTraining.Replace(core, bn.Output[0], TrainingNames.Output(bn.Input[3]), TrainingNames.Output(bn.Input[4]));
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
 
         // Only the prediction is an output while differentiating; the artifact's outputs come after.

@@ -68,7 +68,7 @@ public static class Backward
         return result;
     }
 
-    static string Qualified(NodeProto n) => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}::{n.OpType}";
+    static string Qualified(NodeProto n) => OnnxDomain.IsOnnx(n.Domain) ? n.OpType : $"{n.Domain}::{n.OpType}";
 
     /// <summary>Values that depend, through differentiable floating-point operators, on <paramref name="wrt"/>.</summary>
     static HashSet<string> RequiresGrad(List<NodeProto> nodes, IEnumerable<string> wrt, ShapeInferenceResult shapes)
@@ -79,13 +79,10 @@ public static class Backward
             if (GradientRegistry.TryGet(n.Domain, n.OpType, out var rule) && rule is null) continue;
             if (!n.Input.Any(req.Contains)) continue;
             foreach (var o in n.Output)
-                if (o.Length > 0 && IsFloating(shapes.TypeOf(o)?.ElemType)) req.Add(o);
+                if (o.Length > 0 && (shapes.TypeOf(o)?.ElemType is not { } type || ElementTypes.IsFloating(type))) req.Add(o);
         }
         return req;
     }
-
-    static bool IsFloating(DataType? t) =>
-        t is null or DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
 
     /// <summary>Values the loss depends on.</summary>
     static HashSet<string> NeededForLoss(List<NodeProto> nodes, string loss)

@@ -1,6 +1,6 @@
 using Neq.Onnx.Autodiff.Rules;
 using Neq.Onnx.Graphs;
-using Neq.Onnx.Neurons;
+using Neq.Onnx.Operators;
 
 namespace Neq.Onnx.Autodiff;
 
@@ -69,18 +69,18 @@ public static class GradientRegistry
         ["LogSoftmax"] = ActivationRules.LogSoftmax,
         ["Dropout"] = ActivationRules.Dropout,
 
-        // ---- shape and data movement (Rules/ShapeRules.cs) ----
-        ["Reshape"] = ShapeRules.ReshapeLike,
-        ["Flatten"] = ShapeRules.ReshapeLike,
-        ["Squeeze"] = ShapeRules.ReshapeLike,
-        ["Unsqueeze"] = ShapeRules.ReshapeLike,
-        ["Transpose"] = ShapeRules.Transpose,
-        ["Concat"] = ShapeRules.Concat,
-        ["Split"] = ShapeRules.Split,
-        ["Slice"] = ShapeRules.Slice,
-        ["Pad"] = ShapeRules.Pad,
-        ["Gather"] = ShapeRules.Gather,
-        ["GatherElements"] = ShapeRules.GatherElements,
+        // ---- shape and data movement (Rules/DataMovementRules.cs) ----
+        ["Reshape"] = DataMovementRules.ReshapeLike,
+        ["Flatten"] = DataMovementRules.ReshapeLike,
+        ["Squeeze"] = DataMovementRules.ReshapeLike,
+        ["Unsqueeze"] = DataMovementRules.ReshapeLike,
+        ["Transpose"] = DataMovementRules.Transpose,
+        ["Concat"] = DataMovementRules.Concat,
+        ["Split"] = DataMovementRules.Split,
+        ["Slice"] = DataMovementRules.Slice,
+        ["Pad"] = DataMovementRules.Pad,
+        ["Gather"] = DataMovementRules.Gather,
+        ["GatherElements"] = DataMovementRules.GatherElements,
 
         // ---- reductions (Rules/ReductionRules.cs) ----
         ["ReduceSum"] = ReductionRules.ReduceSum,
@@ -105,7 +105,6 @@ public static class GradientRegistry
 
         // ---- normalization (Rules/NormalizationRules.cs) ----
         ["BatchNormalization"] = NormalizationRules.BatchNormalization,
-        [$"{NeqDomain.Name}::{BatchNormTraining.OpType}"] = NormalizationRules.BatchNormTrainingGrad,
 
         // ---- losses (Rules/LossRules.cs) ----
         ["SoftmaxCrossEntropyLoss"] = LossRules.SoftmaxCrossEntropyLoss,
@@ -114,10 +113,13 @@ public static class GradientRegistry
         // ---- matrix products (Rules/MatMulRules.cs) ----
         ["MatMul"] = MatMulRules.MatMul,
         ["Gemm"] = MatMulRules.Gemm,
-
-        // ---- NEq masks (Rules/MaskRules.cs) ----
-        [$"{NeqDomain.Name}::{MaskGate.OpType}"] = MaskRules.MaskGate,
     };
+
+    static GradientRegistry()
+    {
+        // ---- the project's operators (ai.neq): each file in Operators/ holds its rule ----
+        foreach (var op in ProjectOperators.All) Register(NeqDomain.Name, op.OpType, op.Gradient);
+    }
 
     /// <summary>Registers (or replaces) a rule; <paramref name="rule"/> null marks "no gradient".</summary>
     public static void Register(string domain, string opType, GradientRule? rule) => Rules[Key(domain, opType)] = rule;
@@ -129,6 +131,13 @@ public static class GradientRegistry
     public static bool TryGet(string domain, string opType, out GradientRule? rule) =>
         Rules.TryGetValue(Key(domain, opType), out rule);
 
+    /// <summary>
+    /// Every operator the table knows, with its rule (null: no gradient by definition), domain ""
+    /// for ONNX's own.
+    /// </summary>
+    public static IEnumerable<(string Domain, string OpType, GradientRule? Rule)> Entries =>
+        Rules.Select(kv => kv.Key.Split("::") is [var domain, var op] ? (domain, op, kv.Value) : ("", kv.Key, kv.Value));
+
     static string Key(string domain, string opType) =>
-        domain is "" or "ai.onnx" ? opType : $"{domain}::{opType}";
+        OnnxDomain.IsOnnx(domain) ? opType : $"{domain}::{opType}";
 }

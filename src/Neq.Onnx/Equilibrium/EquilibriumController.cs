@@ -107,8 +107,8 @@ public sealed class EquilibriumController
 
     /// <summary>
     /// Ends the pass. After the reference pass: φ = 1, Δφ = v = 0 and nothing frozen. After
-    /// training epoch t: φ_t per neuron (mean over images of the per-image cosine; for dense layers
-    /// the cosine across images), Δφ_t = φ_t − φ_{t−1}, v_t by <see cref="EquilibriumOptions.VelocityRule"/>,
+    /// training epoch t: φ_t per neuron (mean over images of the per-image cosine; with one value
+    /// per image, the cosine across images), Δφ_t = φ_t − φ_{t−1}, v_t by <see cref="EquilibriumOptions.VelocityRule"/>,
     /// and the frozen set for epoch t + 1 (<see cref="EquilibriumMath.Freeze"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">A layer did not receive every validation image.</exception>

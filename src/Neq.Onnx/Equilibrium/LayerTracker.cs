@@ -14,7 +14,7 @@ internal sealed class LayerTracker
     readonly float[]? _previousSingle;
     readonly float[] _previousImage;      // [C·P]: one image's previous activations, widened to float32
     readonly double[] _cosineSum;         // per channel: Σ over images of cos (spatial layers)
-    readonly double[] _dot, _normA, _normB; // per channel: Σ a·b, Σ a², Σ b² over images (dense layers)
+    readonly double[] _dot, _normA, _normB; // per channel: Σ a·b, Σ a², Σ b² over images (layers of one value per image)
 
     public LayerTracker(EquilibriumLayer layer, int images, ActivationPrecision precision)
     {
@@ -79,7 +79,7 @@ internal sealed class LayerTracker
             if (compare)
             {
                 LoadPrevious(offset, _previousImage);
-                if (Layer.IsDense) Accumulate(current, _previousImage);
+                if (Layer.OneValuePerImage) Accumulate(current, _previousImage);
                 else
                     for (var c = 0; c < Layer.Channels; c++)
                     {
@@ -99,7 +99,7 @@ internal sealed class LayerTracker
             throw new InvalidOperationException($"Layer '{Layer.Name}' received {NextImage} of the {Images} validation images in this pass.");
         var phi = new double[Layer.Channels];
         for (var c = 0; c < phi.Length; c++)
-            phi[c] = Layer.IsDense ? Similarity.FromSums(_dot[c], _normA[c], _normB[c]) : _cosineSum[c] / Images;
+            phi[c] = Layer.OneValuePerImage ? Similarity.FromSums(_dot[c], _normA[c], _normB[c]) : _cosineSum[c] / Images;
         ResetPass();
         return phi;
     }
@@ -130,7 +130,7 @@ internal sealed class LayerTracker
 
     void Accumulate(ReadOnlySpan<float> current, ReadOnlySpan<float> previous)
     {
-        // Dense: one value per channel per image; the cosine runs over images, so keep its sums.
+        // One value per channel per image: the cosine runs over images, so keep its sums.
         for (var c = 0; c < current.Length; c++)
         {
             double a = current[c], b = previous[c];

@@ -26,7 +26,7 @@ public static class ModelSummaryBuilder
         var opCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var n in graph.Node)
         {
-            var key = n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}:{n.OpType}";
+            var key = OnnxDomain.IsOnnx(n.Domain) ? n.OpType : $"{n.Domain}:{n.OpType}";
             opCounts[key] = opCounts.GetValueOrDefault(key) + 1;
         }
 
@@ -35,7 +35,7 @@ public static class ModelSummaryBuilder
         var outputs = graph.Output.Select(v => new ValueSummary(v.Name, TensorType.FromValueInfo(v))).ToArray();
 
         var (paramCount, paramTensors) = CountParameters(graph);
-        var constants = graph.Node.Where(n => n.OpType == "Constant" && n.Domain is "" or "ai.onnx")
+        var constants = graph.Node.Where(n => n.OpType == "Constant" && OnnxDomain.IsOnnx(n.Domain))
             .SelectMany(n => n.Output).Concat(initializers.Keys).ToHashSet(StringComparer.Ordinal);
         var layers = new LayerReader(shapes, initializers, constants);
         var table = graph.Node.Select(layers.Read).OfType<LayerSummary>().ToArray();
@@ -58,7 +58,7 @@ public static class ModelSummaryBuilder
         int tensors = 0;
         foreach (var t in graph.Initializer)
         {
-            if (!IsFloating((DataType)t.DataType) || t.Dims.Count == 0) continue;
+            if (!ElementTypes.IsFloating((DataType)t.DataType) || t.Dims.Count == 0) continue;
             if (!read.Contains(t.Name) || statistics.Contains(t.Name)) continue;
             count += t.ElementCount();
             tensors++;
@@ -81,14 +81,12 @@ public static class ModelSummaryBuilder
         }
     }
 
-    static bool IsFloating(DataType t) => t is DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
-
     /// <summary>Turns one node into a table row, or null when it is not a layer.</summary>
     sealed class LayerReader(ShapeInferenceResult shapes, Dictionary<string, TensorProto> initializers, HashSet<string> constants)
     {
         public LayerSummary? Read(NodeProto n)
         {
-            if (n.Domain is not ("" or "ai.onnx") || n.Output.Count == 0) return null;
+            if (!OnnxDomain.IsOnnx(n.Domain) || n.Output.Count == 0) return null;
             var name = n.Name.Length > 0 ? n.Name : n.Output[0];
             var output = ShapeOf(n.Output[0]);
             var perSample = output is { Count: > 0 } ? output.Skip(1).ToArray() : null;

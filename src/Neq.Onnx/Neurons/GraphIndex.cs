@@ -64,8 +64,8 @@ sealed class GraphIndex
     public NodeProto? ProducerOf(string value) => Producer.GetValueOrDefault(value);
 
     /// <summary>True for a node of the default ONNX domain with operator <paramref name="opType"/>.</summary>
-    public static bool IsOnnx(NodeProto n, string opType) => n.Domain is "" or "ai.onnx" && n.OpType == opType;
+    public static bool IsOnnx(NodeProto n, string opType) => OnnxDomain.IsOnnx(n.Domain) && n.OpType == opType;
 
     /// <summary>True for the project's MaskGate node.</summary>
-    public static bool IsMaskGate(NodeProto n) => n.Domain == NeqDomain.Name && n.OpType == MaskGate.OpType;
+    public static bool IsMaskGate(NodeProto n) => Operators.MaskGate.Is(n);
 }

@@ -10,7 +10,7 @@ namespace Neq.Onnx.Neurons;
 static class LayerPatterns
 {
     /// <summary>Inputs of a layer node that hold parameters (weights, biases, BN statistics).</summary>
-    public static int[] ParameterInputs(NodeProto n) => n.Domain is not ("" or "ai.onnx") ? [] : n.OpType switch
+    public static int[] ParameterInputs(NodeProto n) => !OnnxDomain.IsOnnx(n.Domain) ? [] : n.OpType switch
     {
         "Conv" or "Gemm" => [1, 2],
         "BatchNormalization" => [1, 2, 3, 4],

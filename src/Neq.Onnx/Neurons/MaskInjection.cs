@@ -1,6 +1,7 @@
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Operators;
 using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
@@ -54,7 +55,7 @@ public static class MaskInjection
             {
                 var t = inits[p.Name];
                 var type = TensorType.Of((DataType)t.DataType, t.Dims.ToArray());
-                reader.Input[input] = MaskGate.Emit(b, p.Name, layer.Mask, p.ChannelAxis, type);
+                reader.Input[input] = MaskGate.Emit(b, p.Name, layer.Mask, p.ChannelAxis, NeuronNames.Gated(p.Name), type);
                 MoveLastBefore(graph, reader);
             }
 

@@ -1,4 +1,6 @@
+using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
+using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
 namespace Neq.Onnx.Neurons;
 
@@ -34,11 +36,11 @@ public static class ModelNormalizer
         RemoveInitializerInputs(graph);
 
         var g = new GraphIndex(graph);
-        var chain = new ConstantChain(g);
+        var chain = new ConstantChain(g, model.OpsetOf("") ?? OnnxModel.DefaultOpset);
         var deadNodes = new List<NodeProto>();
         var deadInits = new List<string>();
 
-        bool Materialize(NodeProto reader, int input, Func<ConstTensor, bool> accept)
+        bool Materialize(NodeProto reader, int input, Func<TensorProto, bool> accept)
         {
             var v = reader.Input[input];
             // A graph output stays computed: outputs that are initializers are best avoided.
@@ -62,11 +64,10 @@ public static class ModelNormalizer
                 for (var n = g.ProducerOf(v); n is not null; n = g.ProducerOf(n.Input[0])) deadNodes.Add(n);
                 return true;
             }
-            if (chain.Fold(v) is not { IsFloating: true } folded || !accept(folded)) return false;
+            if (chain.Fold(v) is not { } tensor || !ElementTypes.IsFloating((DataType)tensor.DataType) || !accept(tensor)) return false;
             var producer = g.ProducerOf(v)!;
             Remove(graph, producer);
             g.Producer.Remove(v);
-            var tensor = folded.ToTensor(v);
             graph.Initializer.Add(tensor);
             g.Initializers[v] = tensor;
             deadNodes.AddRange(chain.Nodes.Where(n => !ReferenceEquals(n, producer)));

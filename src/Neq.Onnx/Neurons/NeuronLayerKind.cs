@@ -9,6 +9,9 @@ public enum NeuronLayerKind
     /// <summary>A channel of a BatchNormalization.</summary>
     BatchNorm,
 
-    /// <summary>An output unit of a Gemm or MatMul whose weight is an initializer.</summary>
+    /// <summary>
+    /// An output unit of a fully connected layer: a Gemm or MatMul whose weight is an initializer
+    /// (Keras's name; the manifest writes "dense"). The only meaning of "dense" in the compiler.
+    /// </summary>
     Dense,
 }

@@ -11,11 +11,17 @@ namespace Neq.Onnx.Shapes;
 /// their elements as <see cref="Dim"/>s, so that a value derived from Shape can hold a symbolic
 /// element (the batch size "N") next to known ones; such a value is "partial" and never becomes a
 /// constant, but Reshape, Expand and ConstantOfShape read it as a shape. Floating-point tensors
-/// keep exact doubles. Elements are in row-major order.
+/// keep exact doubles (rounded to their element type). Elements are in row-major order. This is
+/// the project's one constant folder: shape inference folds shape arithmetic with it, and
+/// Neurons/ConstantChain folds the constant chains exporters put in front of weights by running
+/// the same shape rules with a larger size limit.
 /// </summary>
 internal sealed class Folded
 {
-    /// <summary>Larger tensors are not folded: folding is for shape arithmetic, not weights.</summary>
+    /// <summary>
+    /// Larger tensors are not folded by default: shape inference folds shape arithmetic, not
+    /// weights (<see cref="InferenceState.MaxElements"/> raises the limit for weight chains).
+    /// </summary>
     public const long MaxElements = 1 << 16;
 
     public DataType ElemType { get; }
@@ -37,7 +43,7 @@ internal sealed class Folded
     public static bool IsIntegral(DataType t) => t is DataType.Int64 or DataType.Int32 or DataType.Int16 or DataType.Int8
         or DataType.Uint64 or DataType.Uint32 or DataType.Uint16 or DataType.Uint8 or DataType.Bool;
 
-    public static bool IsReal(DataType t) => t is DataType.Float or DataType.Double;
+    public static bool IsReal(DataType t) => t is DataType.Float or DataType.Double or DataType.Float16;
 
     public static Folded OfInts(DataType type, long[] shape, Dim[] elements) => new(type, shape, elements, null);
 
@@ -46,19 +52,30 @@ internal sealed class Folded
     /// <summary>A 1-D int64 vector (the form of Shape's output), elements possibly symbolic.</summary>
     public static Folded Vector(IReadOnlyList<Dim> elements) => OfInts(DataType.Int64, [elements.Count], [.. elements]);
 
-    /// <summary>Reads a tensor; null when its type is not foldable, its data is external or malformed, or it is large.</summary>
-    public static Folded? FromProto(TensorProto t)
+    /// <summary>
+    /// Reads a tensor; null when its type is not foldable, its data is external or malformed, or it
+    /// has more than <paramref name="maxElements"/> elements.
+    /// </summary>
+    public static Folded? FromProto(TensorProto t, long maxElements = MaxElements)
     {
         var type = (DataType)t.DataType;
         if (t.DataLocation == TensorProto.Types.DataLocation.External || t.Dims.Any(d => d < 0)) return null;
         long n = t.ElementCount();
-        if (n > MaxElements) return null;
+        if (n > maxElements) return null;
         long[] shape = [.. t.Dims];
         if (IsIntegral(type))
         {
             var values = t.ToInt64Array();
             if (type == DataType.Bool) values = Array.ConvertAll(values, v => v != 0 ? 1L : 0L);
             return values.Length == n ? OfInts(type, shape, Array.ConvertAll(values, Dim.Of)) : null;
+        }
+        if (type == DataType.Float16)
+        {
+            // float16 lives in raw_data, or as its bit patterns in int32_data.
+            var values = t.HasRawData
+                ? Array.ConvertAll(MemoryMarshal.Cast<byte, Half>(t.RawData.Span).ToArray(), x => (double)x)
+                : t.Int32Data.Select(bits => (double)BitConverter.UInt16BitsToHalf((ushort)bits)).ToArray();
+            return values.Length == n ? OfReals(type, shape, values) : null;
         }
         if (IsReal(type))
         {
@@ -76,9 +93,12 @@ internal sealed class Folded
         t.Dims.Add(Shape);
         if (Reals is { } r)
         {
-            t.RawData = ElemType == DataType.Float
-                ? ByteString.CopyFrom(MemoryMarshal.AsBytes<float>(Array.ConvertAll(r, x => (float)x)))
-                : ByteString.CopyFrom(MemoryMarshal.AsBytes<double>(r));
+            t.RawData = ElemType switch
+            {
+                DataType.Float => ByteString.CopyFrom(MemoryMarshal.AsBytes<float>(Array.ConvertAll(r, x => (float)x))),
+                DataType.Float16 => ByteString.CopyFrom(MemoryMarshal.AsBytes<Half>(Array.ConvertAll(r, x => (Half)x))),
+                _ => ByteString.CopyFrom(MemoryMarshal.AsBytes<double>(r)),
+            };
             return t;
         }
         var v = Array.ConvertAll(Ints!, d => d.Value!.Value);
@@ -103,13 +123,14 @@ internal sealed class Folded
     /// <summary>
     /// Flat source positions of every output element, where output axis k at coordinate i reads
     /// source coordinate <c>map[k][i]</c> along a source axis of stride <c>strides[k]</c>: one form for
-    /// Slice, Transpose, Expand, Tile and broadcasting. Null when the output would be too large to fold.
+    /// Slice, Transpose, Expand, Tile and broadcasting. Null when the output would have more than
+    /// <paramref name="maxElements"/> elements.
     /// </summary>
-    public static long[]? Positions(long[][] map, long[] strides)
+    public static long[]? Positions(long[][] map, long[] strides, long maxElements = MaxElements)
     {
         long n = 1;
         foreach (var m in map) n *= m.Length;
-        if (n > MaxElements) return null;
+        if (n > maxElements) return null;
         var result = new long[n];
         var index = new int[map.Length];
         for (long e = 0; e < n; e++)
@@ -184,6 +205,10 @@ internal sealed class Folded
         _ => v,
     };
 
-    static double[] RoundTo(DataType type, double[] values) =>
-        type == DataType.Float ? Array.ConvertAll(values, x => (double)(float)x) : values;
+    static double[] RoundTo(DataType type, double[] values) => type switch
+    {
+        DataType.Float => Array.ConvertAll(values, x => (double)(float)x),
+        DataType.Float16 => Array.ConvertAll(values, x => (double)(Half)x),
+        _ => values,
+    };
 }

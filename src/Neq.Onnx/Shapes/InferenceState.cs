@@ -14,6 +14,9 @@ internal sealed class InferenceState
     readonly Dictionary<string, TensorProto> _constants = new(StringComparer.Ordinal);
     readonly Dictionary<string, Folded?> _values = new(StringComparer.Ordinal);
 
+    /// <summary>Largest tensor folded: <see cref="Folded.MaxElements"/> for shape arithmetic, more for weight chains.</summary>
+    public long MaxElements { get; init; } = Folded.MaxElements;
+
     public TensorType? TypeOf(string name) => _types.GetValueOrDefault(name);
 
     /// <summary>The constant tensor called <paramref name="name"/>, whatever its size, or null.</summary>
@@ -24,7 +27,7 @@ internal sealed class InferenceState
     {
         if (_values.TryGetValue(name, out var v)) return v;
         if (!_constants.TryGetValue(name, out var t)) return null;
-        return _values[name] = Folded.FromProto(t);
+        return _values[name] = Folded.FromProto(t, MaxElements);
     }
 
     /// <summary>An initializer: its dims give its type; its data is a constant unless a graph input may override it.</summary>

@@ -18,6 +18,9 @@ internal sealed class NodeContext(InferenceState state, NodeProto node, long ops
     public int InputCount => Node.Input.Count;
     public int OutputCount => Node.Output.Count;
 
+    /// <summary>Largest tensor the rules fold (<see cref="InferenceState.MaxElements"/>).</summary>
+    public long MaxElements => state.MaxElements;
+
     public TensorType? Type(int input) => Has(input) ? state.TypeOf(Node.Input[input]) : null;
     public IReadOnlyList<Dim>? Shape(int input) => Type(input)?.Shape;
     public int? Rank(int input) => Type(input)?.Rank;

@@ -32,10 +32,16 @@ public static class ShapeInference
 
     /// <summary>Infers types for <paramref name="graph"/>, reading its nodes at default-domain opset <paramref name="opset"/>.</summary>
     /// <exception cref="OnnxFormatException">The graph contradicts itself (the message names the node).</exception>
-    public static ShapeInferenceResult Infer(GraphProto graph, long opset)
+    public static ShapeInferenceResult Infer(GraphProto graph, long opset) => Infer(graph, opset, Folded.MaxElements);
+
+    /// <summary>
+    /// As <see cref="Infer(GraphProto, long)"/>, folding tensors of up to <paramref name="maxFoldElements"/>
+    /// elements (weights, not only shapes: see Neurons/ConstantChain).
+    /// </summary>
+    internal static ShapeInferenceResult Infer(GraphProto graph, long opset, long maxFoldElements)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var state = new InferenceState();
+        var state = new InferenceState { MaxElements = maxFoldElements };
         var inputs = graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in graph.Initializer) state.SeedInitializer(t, isConstant: !inputs.Contains(t.Name));
         foreach (var vi in graph.Input) state.SeedInput(vi);
@@ -46,12 +52,9 @@ public static class ShapeInference
 
     static void Visit(InferenceState state, NodeProto node, long opset)
     {
-        var table = node.Domain switch
-        {
-            "" or "ai.onnx" => ShapeRules.Table,
-            NeqDomain.Name => ShapeRules.NeqTable,
-            _ => null,
-        };
+        var table = OnnxDomain.IsOnnx(node.Domain) ? ShapeRules.Table
+            : node.Domain == NeqDomain.Name ? ShapeRules.NeqTable
+            : null;
         if (table is null || !table.TryGetValue(node.OpType, out var rule)) return;
         try
         {

@@ -10,7 +10,7 @@ internal static partial class ShapeRules
     /// BatchNormalization: Y like X. Extra outputs (training: running mean/var since opset 14,
     /// mean/var/saved mean/saved var before) take the mean input's type, [C] when unknown.
     /// </summary>
-    static void BatchNormalization(NodeContext c)
+    internal static void BatchNormalization(NodeContext c)
     {
         var x = c.Shape(0);
         c.Out(0, c.Elem(0), x);

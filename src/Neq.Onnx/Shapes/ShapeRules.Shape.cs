@@ -148,7 +148,7 @@ internal static partial class ShapeRules
         {
             var strides = Folded.Strides(v.Shape);
             c.Fold(0, v.Pick(perm.Select(p => v.Shape[p]).ToArray(),
-                Folded.Positions(perm.Select(p => Iota(v.Shape[p])).ToArray(), perm.Select(p => strides[p]).ToArray())));
+                Folded.Positions(perm.Select(p => Iota(v.Shape[p])).ToArray(), perm.Select(p => strides[p]).ToArray(), c.MaxElements)));
         }
     }
 

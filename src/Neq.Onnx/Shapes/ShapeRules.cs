@@ -77,13 +77,10 @@ internal static partial class ShapeRules
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
-    /// Rules for the project's own operators (domain <see cref="Graphs.NeqDomain.Name"/>, defined as
-    /// model-local functions in src/Neq.Onnx/Graphs).
+    /// Rules for the project's own operators (domain <see cref="Graphs.NeqDomain.Name"/>): each
+    /// operator's file in src/Neq.Onnx/Operators holds its rule.
     /// </summary>
-    public static readonly FrozenDictionary<string, ShapeRule> NeqTable = new Dictionary<string, ShapeRule>(StringComparer.Ordinal)
-    {
-        // Y like X; running mean/var, saved mean and saved 1/std per channel, as a
-        // five-output training-mode BatchNormalization.
-        [Graphs.BatchNormTraining.OpType] = BatchNormalization,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+    public static readonly FrozenDictionary<string, ShapeRule> NeqTable = Operators.ProjectOperators.All
+        .Where(o => o.Shape is not null)
+        .ToFrozenDictionary(o => o.OpType, o => o.Shape!, StringComparer.Ordinal);
 }

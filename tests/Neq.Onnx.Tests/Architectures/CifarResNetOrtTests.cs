@@ -27,7 +27,7 @@ public class CifarResNetOrtTests
     }
 
     [Fact]
-    public void CheckedInResNet32_RunsABatchInOnnxRuntime()
+    public void Checked_in_ResNet32_runs_a_batch_in_ONNX_runtime()
     {
         var bytes = File.ReadAllBytes(RepoPaths.ResNet32Model);
         var logits = Run(bytes, RandomValues(2 * 3 * 32 * 32, 1), [2, 3, 32, 32], CifarResNet.OutputName, out var shape);
@@ -38,7 +38,7 @@ public class CifarResNetOrtTests
     }
 
     [Fact]
-    public void StemConvBnRelu_MatchesADirectComputation()
+    public void Stem_conv_bn_relu_matches_a_direct_computation()
     {
         // Shapes: N=2 images, C=3 input channels, K=16 output channels, 32×32, 3×3 kernel, pad 1.
         const int n = 2, c = 3, k = 16, h = 32, w = 32;
@@ -87,7 +87,7 @@ public class CifarResNetOrtTests
     }
 
     [Fact]
-    public void OptionAShortcut_SubsamplesAndAddsZeroChannelsOnBothSides()
+    public void Option_A_shortcut_subsamples_and_adds_zero_channels_on_both_sides()
     {
         // Stage 2's first block: x [N,16,32,32] → x[:, :, ::2, ::2] with 8 zero channels before
         // and after → [N,32,16,16].

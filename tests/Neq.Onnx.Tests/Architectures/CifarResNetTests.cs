@@ -27,7 +27,7 @@ public class CifarResNetTests
         .Sum(t => t.ElementCount());
 
     [Fact]
-    public void ResNet32_Has464154Parameters()
+    public void ResNet32_has_464154_parameters()
     {
         Assert.Equal(464_154, ExpectedParameters(5, 10));
         Assert.Equal(464_154, CountParameters(ResNet32));
@@ -38,14 +38,14 @@ public class CifarResNetTests
     [InlineData(44, 10)]
     [InlineData(56, 100)]
     [InlineData(110, 10)]
-    public void OtherDepths_HaveTheFormulasParameterCount(int depth, int classes)
+    public void Other_depths_have_the_formulas_parameter_count(int depth, int classes)
     {
         var model = CifarResNet.Build(new CifarResNetOptions(depth, classes, 3));
         Assert.Equal(ExpectedParameters((depth - 2) / 6, classes), CountParameters(model));
     }
 
     [Fact]
-    public void ResNet20And110_MatchPublishedParameterCounts()
+    public void ResNet20_and_110_match_published_parameter_counts()
     {
         // He et al. 2016, Table 6: 0.27 M and 1.7 M parameters.
         Assert.Equal(0.27e6, CountParameters(CifarResNet.Build(new CifarResNetOptions(20))), 0.005e6);
@@ -57,7 +57,7 @@ public class CifarResNetTests
     [InlineData(2)]
     [InlineData(33)]
     [InlineData(-4)]
-    public void InvalidDepth_IsRejectedWithAClearMessage(int depth)
+    public void Invalid_depth_is_rejected_with_a_clear_message(int depth)
     {
         var e = Assert.Throws<ArgumentException>(() => CifarResNet.Build(new CifarResNetOptions(depth)));
         Assert.Contains($"depth {depth}", e.Message, StringComparison.Ordinal);
@@ -65,11 +65,11 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void ZeroClasses_IsRejected() =>
+    public void Zero_classes_is_rejected() =>
         Assert.Throws<ArgumentException>(() => CifarResNet.Build(new CifarResNetOptions(20, 0)));
 
     [Fact]
-    public void InputsOutputsAndOpset_AreAsSpecified()
+    public void Inputs_outputs_and_opset_are_as_specified()
     {
         var g = ResNet32.Graph;
         var input = Assert.Single(g.Input);
@@ -83,7 +83,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void Structure_HasTheExpectedLayersAndNames()
+    public void Structure_has_the_expected_layers_and_names()
     {
         var g = ResNet32.Graph;
         int Count(string op) => g.Node.Count(n => n.OpType == op);
@@ -118,7 +118,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void EveryBatchNorm_HasItsOwnStatisticsAndPyTorchSettings()
+    public void Every_BatchNorm_has_its_own_statistics_and_PyTorch_settings()
     {
         var bns = ResNet32.Graph.Node.Where(n => n.OpType == "BatchNormalization").ToArray();
         var statInputs = bns.SelectMany(n => n.Input.Skip(3)).ToArray();
@@ -131,7 +131,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void Shortcut_SubsamplesByTwoAndPadsAQuarterOfThePlanesOnEachSide()
+    public void Shortcut_subsamples_by_two_and_pads_a_quarter_of_the_planes_on_each_side()
     {
         var g = ResNet32.Graph;
         var inits = g.Initializer.ToDictionary(t => t.Name);
@@ -147,7 +147,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void Initialisation_FollowsTheReference()
+    public void Initialisation_follows_the_reference()
     {
         var inits = ResNet32.Graph.Initializer.ToDictionary(t => t.Name);
         // Conv weights N(0, 2/(9·C_out)); check the sample sd within 5 standard errors (sd·/√(2m)).
@@ -171,7 +171,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void Build_IsDeterministicAndSeedDependent()
+    public void Build_is_deterministic_and_seed_dependent()
     {
         var again = OnnxFile.Serialize(CifarResNet.Build(new CifarResNetOptions(32, 10, 0)));
         Assert.Equal(OnnxFile.Serialize(ResNet32), again);
@@ -180,7 +180,7 @@ public class CifarResNetTests
     }
 
     [Fact]
-    public void CheckedInModel_IsByteIdenticalToARegeneration()
+    public void Checked_in_model_is_byte_identical_to_a_regeneration()
     {
         // models/README.md: graph-builder resnet --depth 32 --classes 10 -o models/resnet32-cifar10.onnx
         var onDisk = File.ReadAllBytes(RepoPaths.ResNet32Model);

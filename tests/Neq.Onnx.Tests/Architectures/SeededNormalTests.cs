@@ -5,7 +5,7 @@ namespace Neq.Onnx.Tests.Architectures;
 public class SeededNormalTests
 {
     [Fact]
-    public void SplitMix64_MatchesTheReferenceSequence()
+    public void SplitMix64_matches_the_reference_sequence()
     {
         // First outputs of Vigna's splitmix64.c with state 0 (published test vector).
         var rng = new SeededNormal(0);
@@ -21,7 +21,7 @@ public class SeededNormalTests
     [InlineData(0.9999999999)]
     [InlineData(1.4142135623730951)]
     [InlineData(3.0e300)]
-    public void Ln_AgreesWithMathLog(double x)
+    public void Ln_agrees_with_Math_Log(double x)
     {
         var expected = Math.Log(x);
         Assert.True(Math.Abs(SeededNormal.Ln(x) - expected) <= 4 * Math.Max(Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), double.Epsilon),
@@ -29,7 +29,7 @@ public class SeededNormalTests
     }
 
     [Fact]
-    public void Ln_AgreesWithMathLog_OverTheUnitInterval()
+    public void Ln_agrees_with_Math_Log_over_the_unit_interval()
     {
         // The polar method only takes logs of s in (0, 1).
         var rng = new SeededNormal(7);
@@ -42,7 +42,7 @@ public class SeededNormalTests
     }
 
     [Fact]
-    public void Samples_HaveStandardNormalMoments()
+    public void Samples_have_standard_normal_moments()
     {
         // For n samples of N(0,1): the mean has sd 1/√n, the variance sd √(2/n); allow 5 sd.
         const int n = 200_000;
@@ -65,7 +65,7 @@ public class SeededNormalTests
     }
 
     [Fact]
-    public void Streams_AreReproducibleAndDistinct()
+    public void Streams_are_reproducible_and_distinct()
     {
         var a = new float[64];
         var b = new float[64];

@@ -46,6 +46,7 @@ public sealed class ActivationGradientTests
 
     public static TheoryData<GradCase> Rows() =>
     [
+        new("Relu", [("x", [3, 4])], b => b.Op("Relu", ["x"], output: "y"), ["x"]),
         Unary("LeakyRelu default α", "LeakyRelu", [3, 4], type: F32, tolerance: F32Tol),
         Unary("LeakyRelu α=0.3 opset 8", "LeakyRelu", [3, 4], [Attr.Float("alpha", 0.3f)], F32, F32Tol, opset: 8),
         new("PRelu slope [3] on [2,3]", [("x", [2, 3]), ("s", [3])], b => b.Op("PRelu", ["x", "s"], output: "y"), ["x", "s"], F32, F32Tol),

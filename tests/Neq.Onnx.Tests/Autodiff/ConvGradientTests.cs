@@ -2,6 +2,7 @@ using Neq.Onnx.Autodiff;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Operators;
 using Neq.Onnx.Shapes;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 

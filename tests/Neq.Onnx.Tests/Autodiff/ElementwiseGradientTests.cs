@@ -13,8 +13,21 @@ public sealed class ElementwiseGradientTests
 
     static string Double(GraphBuilder b, string name, long[] dims, params double[] v) => b.Const(name, Tensors.Double(name, dims, v));
 
+    static readonly (string, long[])[] AB23 = [("a", [2, 3]), ("b", [2, 3])];
+
     public static TheoryData<GradCase> Rows() =>
     [
+        // ---- Add / Sub / Mul / Div / Neg / Identity (broadcast inputs get the summed-back gradient) ----
+        new("Add", AB23, b => b.Op("Add", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Add broadcast [2,3]+[3]", [("a", [2, 3]), ("b", [3])], b => b.Op("Add", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Add broadcast [2,1,4]+[3,1]", [("a", [2, 1, 4]), ("b", [3, 1])], b => b.Op("Add", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Sub", [("a", [2, 3]), ("b", [1, 3])], b => b.Op("Sub", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Mul broadcast scalar", [("a", [2, 3]), ("b", [])], b => b.Op("Mul", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Div", AB23, b => b.Op("Div", ["a", "b"], output: "y"), ["a", "b"]),
+        new("Neg", [("a", [4])], b => b.Op("Neg", ["a"], output: "y"), ["a"]),
+        new("Identity", [("a", [4])], b => b.Op("Identity", ["a"], output: "y"), ["a"]),
+        new("Mul fan-in (x·x)", [("a", [5])], b => b.Op("Mul", ["a", "a"], output: "y"), ["a"]),
+
         // ---- Sum / Mean (variadic, broadcasting) ----
         new("Sum of three, broadcast [2,3]+[3]+[2,1]", [("a", [2, 3]), ("b", [3]), ("c", [2, 1])],
             b => b.Op("Sum", ["a", "b", "c"], output: "y"), ["a", "b", "c"]),

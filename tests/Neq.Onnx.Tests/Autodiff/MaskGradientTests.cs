@@ -2,6 +2,7 @@ using Neq.Onnx.Autodiff;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Neurons;
+using Neq.Onnx.Operators;
 using Neq.Onnx.Tests.Neurons;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 using TensorType = Neq.Onnx.Shapes.TensorType;
@@ -51,7 +52,7 @@ public sealed class MaskGradientTests
         b.Const("mask", Tensors.Float("mask", [channels], mask));
         b.Const("X", Typed("X", row.Type, row.Shape, x));
         b.Const("R", Typed("R", row.Type, row.Shape, r));
-        var gated = MaskGate.Emit(b, "P", "mask", row.Axis, TensorType.Of(row.Type, row.Shape));
+        var gated = MaskGate.Emit(b, "P", "mask", row.Axis, NeuronNames.Gated("P"), TensorType.Of(row.Type, row.Shape));
         var y = b.Op("Mul", [gated, "X"]);
         b.Op("Mul", [y, "R"], output: "loss"); // a tensor loss: the engine seeds it with ones, i.e. d Σ loss
         b.AddOutput("loss");

@@ -7,7 +7,7 @@ using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 namespace Neq.Onnx.Tests.Autodiff;
 
 /// <summary>
-/// Shape and data-movement rules (Rules/ShapeRules.cs) against central finite differences,
+/// Shape and data-movement rules (Rules/DataMovementRules.cs) against central finite differences,
 /// float64 (tolerance 1e-6) unless a row says otherwise. Rows marked "run-time" hide sizes or
 /// constants from the rule (<see cref="RunTimeShapes"/>) to check the forms for dynamic graphs.
 /// </summary>

@@ -18,7 +18,7 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     static readonly ImageTransform Transform = new(3, 32, 32, ImageNormalization.Cifar10);
 
     [Fact]
-    public void BatchesAreTheTransformedImagesInEpochOrder()
+    public void Batches_are_the_transformed_images_in_epoch_order()
     {
         var images = RandomImages(10);
         var loader = new BatchLoader(images, new BatchLoaderOptions(4, Shuffle: true, Augment: true, Seed: 9));
@@ -47,7 +47,7 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void EpochsReplayFromSeedAndEpochAlone()
+    public void Epochs_replay_from_seed_and_epoch_alone()
     {
         var images = RandomImages(50);
         var options = new BatchLoaderOptions(8, Shuffle: true, Augment: true, Seed: 1234);
@@ -71,7 +71,7 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AugmentationDrawsCoverTheRange()
+    public void Augmentation_draws_cover_the_range()
     {
         var loader = new BatchLoader(RandomImages(1), new BatchLoaderOptions(1, Augment: true, Seed: 7));
         var draws = Enumerable.Range(0, 4000).Select(p => loader.AugmentationAt(0, p)).ToList();
@@ -84,7 +84,7 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ValidationOrderIsFixedAcrossEpochs()
+    public void Validation_order_is_fixed_across_epochs()
     {
         var images = RandomImages(20);
         int[] subset = [3, 7, 11, 19];
@@ -98,7 +98,7 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LeavingEarlyStopsTheProducerAndReusesBuffers()
+    public void Leaving_early_stops_the_producer_and_reuses_buffers()
     {
         var loader = new BatchLoader(RandomImages(100), new BatchLoaderOptions(10, Shuffle: true, Prefetch: 2));
         foreach (var batch in loader.ReadEpoch(0))
@@ -113,56 +113,53 @@ public sealed class BatchLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ProducerFailureReachesTheConsumer()
+    public void Producer_failure_reaches_the_consumer()
     {
         var loader = new BatchLoader(RandomImages(10), new BatchLoaderOptions(5));
         // A negative epoch fails inside the producer; the consumer sees that exception.
         Assert.Throws<ArgumentOutOfRangeException>(() => loader.ReadEpoch(-1).ToList());
     }
 
+    /// <summary>
+    /// The loader's work per image is a small fraction of what training that image costs on the
+    /// same core, so one loader thread keeps ahead of training. The bound, by hand: ResNet-32's
+    /// forward pass is 68.9 M multiply-adds per CIFAR image (ModelSummaryTests counts 68,861,952 in its convolutions) and a
+    /// training step about three times that (forward, input gradient, weight gradient), 207 M; a
+    /// core doing 2 × 16 float32 FMAs per cycle at 3 GHz (AVX-512, an upper bound for CPUs that run
+    /// the suite) reaches 96 G per second, so training takes at least 2.2 ms of CPU per image:
+    /// at most 464 images per CPU-second. The loader (shuffle, pad-and-crop, flip, normalise to
+    /// float32) must do ten times that. CPU time of this thread is measured where the OS reports
+    /// it (Linux), so tests running beside it or other processes on the machine do not count;
+    /// elsewhere the process's CPU time, which can only overstate the loader's cost.
+    /// </summary>
     [Fact]
-    public void ThroughputIsFarAboveTrainingSpeed()
+    public void Loader_cpu_cost_per_image_is_under_a_tenth_of_the_fastest_possible_training_step()
     {
-        // No timing assertion (shared CI machines are noisy); the figures are printed for the report.
-        const int count = 10_000;
+        const double trainingMacsPerImage = 3 * 68.9e6;
+        const double peakMacsPerCpuSecond = 2 * 16 * 3e9;
+        const double trainingImagesPerCpuSecond = peakMacsPerCpuSecond / trainingMacsPerImage; // ≈ 464
+        const int count = 5_000;
         var loader = new BatchLoader(RandomImages(count), new BatchLoaderOptions(100, Shuffle: true, Augment: true, Seed: 3));
-        foreach (var b in loader.ReadEpoch(0)) b.Dispose(); // warm up (JIT, buffers)
-
-        // One thread filling batches: wall clock, and process CPU time (robust when other
-        // processes compete for the cores).
         var images = new float[100 * 3072];
         var labels = new long[100];
-        var process = Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        for (var b = 0; b < loader.BatchCount; b++) loader.FillBatch(0, b, images, labels); // warm up (JIT, buffers)
+
+        var cpu0 = CpuSeconds();
         for (var b = 0; b < loader.BatchCount; b++) loader.FillBatch(1, b, images, labels);
-        var wall = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        var cpu = CpuSeconds() - cpu0;
+        var loaderImagesPerCpuSecond = count / Math.Max(cpu, 1e-3);
+        output.WriteLine($"FillBatch: {loaderImagesPerCpuSecond:N0} images per CPU-second; training at most {trainingImagesPerCpuSecond:N0}");
+        Assert.True(loaderImagesPerCpuSecond >= 10 * trainingImagesPerCpuSecond,
+            $"the loader does {loaderImagesPerCpuSecond:N0} images per CPU-second, under 10 × {trainingImagesPerCpuSecond:N0} (training's per-core upper bound)");
+    }
 
-        clock.Restart();
-        var seen = 0;
-        foreach (var b in loader.ReadEpoch(2)) using (b) seen += b.Count;
-        var prefetched = seen / clock.Elapsed.TotalSeconds;
-        Assert.Equal(count, seen);
-
-        // With a consumer that "computes" 5 ms per batch of 100 (20,000 images/s, ~70× the
-        // measured training speed), how long does it wait for the loader?
-        var waiting = TimeSpan.Zero;
-        clock.Restart();
-        using (var e = loader.ReadEpoch(3).GetEnumerator())
-        {
-            while (true)
-            {
-                var wait = Stopwatch.StartNew();
-                if (!e.MoveNext()) break;
-                waiting += wait.Elapsed;
-                using (e.Current) Thread.Sleep(5);
-            }
-        }
-        var total = clock.Elapsed;
-        output.WriteLine($"FillBatch, one thread: {count / wall:N0} images/s wall, {count / cpu:N0} images per CPU-second (shuffle + crop + flip + normalise to float32)");
-        output.WriteLine($"ReadEpoch (background thread): {prefetched:N0} images/s; {Environment.ProcessorCount} cores");
-        output.WriteLine($"with 5 ms of compute per batch: waited {waiting.TotalMilliseconds:N0} ms of {total.TotalMilliseconds:N0} ms ({100 * waiting / total:0.0} %)");
+    /// <summary>CPU seconds of the calling thread (Linux schedstat, nanoseconds), else of the process.</summary>
+    static double CpuSeconds()
+    {
+        const string schedstat = "/proc/thread-self/schedstat";
+        if (File.Exists(schedstat))
+            return long.Parse(File.ReadAllText(schedstat).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1e9;
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 }

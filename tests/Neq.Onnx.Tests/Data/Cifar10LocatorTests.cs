@@ -11,7 +11,7 @@ namespace Neq.Onnx.Tests.Data;
 public sealed class Cifar10LocatorTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task UnreachableServerSaysWhereToPutTheFile()
+    public async Task Unreachable_server_says_where_to_put_the_file()
     {
         using var tmp = new TempFolder();
         var source = new Cifar10Source { CacheDirectory = tmp.Path, DownloadUrl = "http://127.0.0.1:9/x", Timeout = TimeSpan.FromSeconds(2) };
@@ -27,7 +27,7 @@ public sealed class Cifar10LocatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task DownloadOffSaysWhereToPutTheFile()
+    public async Task Download_off_says_where_to_put_the_file()
     {
         using var tmp = new TempFolder();
         var source = new Cifar10Source { DataPath = tmp.Path, AllowDownload = false };
@@ -37,7 +37,7 @@ public sealed class Cifar10LocatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task GivenPathsResolve()
+    public async Task Given_paths_resolve()
     {
         using var tmp = new TempFolder();
         var folder = tmp["cifar-10-batches-bin"];
@@ -57,7 +57,7 @@ public sealed class Cifar10LocatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task DownloadsVerifiesAndReportsProgress()
+    public async Task Downloads_verifies_and_reports_progress()
     {
         using var tmp = new TempFolder();
         var archive = tmp["served.tar.gz"];
@@ -81,7 +81,7 @@ public sealed class Cifar10LocatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ChecksumMismatchKeepsNothing()
+    public async Task Checksum_mismatch_keeps_nothing()
     {
         using var tmp = new TempFolder();
         var body = Encoding.ASCII.GetBytes("not the archive you are looking for");

@@ -26,7 +26,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ReadsTheExtractedFolder()
+    public void Reads_the_extracted_folder()
     {
         using var tmp = new TempFolder();
         var folder = tmp["cifar-10-batches-bin"];
@@ -37,7 +37,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ReadsTheArchive()
+    public void Reads_the_archive()
     {
         using var tmp = new TempFolder();
         var archive = tmp["cifar-10-binary.tar.gz"];
@@ -50,7 +50,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void WrongFileSizeNamesTheFile()
+    public void Wrong_file_size_names_the_file()
     {
         using var tmp = new TempFolder();
         SyntheticCifar.WriteFolder(tmp.Path, Records, (name, b) => name == "data_batch_4.bin" ? b[..^100] : b);
@@ -67,7 +67,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void OfficialLayoutRejectsTinyFiles()
+    public void Official_layout_rejects_tiny_files()
     {
         using var tmp = new TempFolder();
         SyntheticCifar.WriteFolder(tmp.Path, Records);
@@ -76,7 +76,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void BadLabelNamesFileAndRecord()
+    public void Bad_label_names_file_and_record()
     {
         using var tmp = new TempFolder();
         static byte[] Corrupt(string name, byte[] b)
@@ -95,7 +95,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MissingMemberIsNamed()
+    public void Missing_member_is_named()
     {
         using var tmp = new TempFolder();
         var archive = tmp["m.tar.gz"];
@@ -110,7 +110,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TruncatedArchiveIsOneClearError()
+    public void Truncated_archive_is_one_clear_error()
     {
         using var tmp = new TempFolder();
         var archive = tmp["t.tar.gz"];
@@ -128,7 +128,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void NotAnArchiveOrMissingPath()
+    public void Not_an_archive_or_missing_path()
     {
         using var tmp = new TempFolder();
         var bin = tmp["data_batch_1.bin"];
@@ -148,7 +148,7 @@ public sealed class Cifar10Tests(ITestOutputHelper output)
 
     [SharedCifar10Fact]
     [Trait("Category", "Slow")]
-    public void ReadsTheSharedArchive()
+    public void Reads_the_shared_archive()
     {
         var clock = Stopwatch.StartNew();
         var data = Cifar10.Load(RepoPaths.SharedCifar10);

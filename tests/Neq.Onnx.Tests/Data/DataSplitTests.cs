@@ -9,7 +9,7 @@ public sealed class DataSplitTests
     [InlineData(50_000, 0.001, 50)]   // the authors' CSV runs
     [InlineData(100, 0.29, 28)]       // floor(0.29·100) is 28 in binary floating point, as in NumPy
     [InlineData(10, 0.0, 0)]
-    public void SizeIsTheFloorOfTheFraction(int count, double valSize, int expected)
+    public void Size_is_the_floor_of_the_fraction(int count, double valSize, int expected)
     {
         var split = DataSplit.Create(count, valSize, seed: 1);
         Assert.Equal(expected, split.Validation.Length);
@@ -17,7 +17,7 @@ public sealed class DataSplitTests
     }
 
     [Fact]
-    public void SeededDisjointAndComplete()
+    public void Seeded_disjoint_and_complete()
     {
         var a = DataSplit.Create(1000, 0.1, seed: 42);
         var b = DataSplit.Create(1000, 0.1, seed: 42);
@@ -37,6 +37,6 @@ public sealed class DataSplitTests
     [InlineData(-0.1)]
     [InlineData(1.0)]
     [InlineData(double.NaN)]
-    public void RejectsFractionsOutsideZeroToOne(double valSize) =>
+    public void Rejects_fractions_outside_zero_to_one(double valSize) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => DataSplit.Create(10, valSize, 0));
 }

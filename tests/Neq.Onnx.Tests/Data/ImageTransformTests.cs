@@ -5,7 +5,7 @@ namespace Neq.Onnx.Tests.Data;
 public sealed class ImageTransformTests
 {
     [Fact]
-    public void NormalisesLikeTorchvision()
+    public void Normalises_like_torchvision()
     {
         // A 3×1×2 image; expected values are (b/255 − mean_c)/std_c worked out in double by hand:
         // ch0: 255 → (1 − 0.49139968)/0.2023 = 2.5140896, 200 → (0.7843137 − 0.49139968)/0.2023 = 1.4479192
@@ -37,7 +37,7 @@ public sealed class ImageTransformTests
 
     [Theory]
     [MemberData(nameof(Crops))]
-    public void CropsWithZeroPaddingAndFlips(int top, int left, bool flip, byte[] expected)
+    public void Crops_with_zero_padding_and_flips(int top, int left, bool flip, byte[] expected)
     {
         var t = new ImageTransform(1, 4, 4, new ImageNormalization([0f], [1f]), padding: 2);
         var output = new float[16];
@@ -46,7 +46,7 @@ public sealed class ImageTransformTests
     }
 
     [Fact]
-    public void PaddingIsZeroBeforeNormalisation()
+    public void Padding_is_zero_before_normalisation()
     {
         var image = Enumerable.Repeat((byte)255, 3 * 32 * 32).ToArray();
         var t = new ImageTransform(3, 32, 32, ImageNormalization.Cifar10);
@@ -61,7 +61,7 @@ public sealed class ImageTransformTests
     }
 
     [Fact]
-    public void RejectsWindowsOutsideThePadding()
+    public void Rejects_windows_outside_the_padding()
     {
         var t = new ImageTransform(1, 4, 4, new ImageNormalization([0f], [1f]), padding: 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => t.Apply(Grid, new CropFlip(5, 0, false), new float[16]));

@@ -22,7 +22,7 @@ public sealed class EquilibriumControllerTests
     const double Phi0Ch0 = 0.85355339, Phi0Ch1 = 0.98;
 
     [Fact]
-    public void ReferencePassFreezesNothing()
+    public void Reference_pass_freezes_nothing()
     {
         var c = new EquilibriumController([Conv], 2, new EquilibriumOptions(Eps: 0.05));
         var u = Pass(c, Ref);
@@ -35,7 +35,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void PhiIsTheMeanPerImageCosine()
+    public void Phi_is_the_mean_per_image_cosine()
     {
         var c = new EquilibriumController([Conv], 2, new EquilibriumOptions(Eps: 0.05, Precision: ActivationPrecision.Single));
         Pass(c, Ref);
@@ -64,7 +64,7 @@ public sealed class EquilibriumControllerTests
     [Theory]
     [InlineData(VelocityRule.Paper, -0.10983496, -0.015, false)]
     [InlineData(VelocityRule.ReferenceCode, -0.03661165, -0.005, true)]
-    public void VelocityRulesPartAtTheThirdEpoch(VelocityRule rule, double v2Ch0, double v2Ch1, bool ch0Frozen)
+    public void Velocity_rules_part_at_the_third_epoch(VelocityRule rule, double v2Ch0, double v2Ch1, bool ch0Frozen)
     {
         var c = new EquilibriumController([Conv], 2, new EquilibriumOptions(Eps: 0.05, VelocityRule: rule, Precision: ActivationPrecision.Single));
         Pass(c, Ref);
@@ -86,7 +86,7 @@ public sealed class EquilibriumControllerTests
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, true)]
-    public void FrozenNeuronsComeBackUnlessPinned(bool pinning, bool frozenAfterEpoch1)
+    public void Frozen_neurons_come_back_unless_pinned(bool pinning, bool frozenAfterEpoch1)
     {
         var layer = new EquilibriumLayer("bn", 1, 2);
         var c = new EquilibriumController([layer], 1, new EquilibriumOptions(Pinning: pinning));
@@ -103,7 +103,7 @@ public sealed class EquilibriumControllerTests
     [InlineData(VelocityRule.Paper, 0.001, true)]
     [InlineData(VelocityRule.Paper, 0.0, false)]          // |0| < 0 is false
     [InlineData(VelocityRule.ReferenceCode, 0.0, true)]   // |0| ≤ 0 is true
-    public void DeadNeuronsFreezeAfterTheFirstEpoch(VelocityRule rule, double eps, bool frozen)
+    public void Dead_neurons_freeze_after_the_first_epoch(VelocityRule rule, double eps, bool frozen)
     {
         var layer = new EquilibriumLayer("conv", 2, 3);
         var c = new EquilibriumController([layer], 1, new EquilibriumOptions(Eps: eps, VelocityRule: rule));
@@ -118,7 +118,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void NaNActivationsCountAsDissimilar()
+    public void NaN_activations_count_as_dissimilar()
     {
         // C = 1, P = 2, V = 2. Epoch 0: image 0 has a NaN (cos 0), image 1 unchanged (cos 1): φ = 0.5.
         // Epoch 1: clean again, but compared with the stored NaN for image 0: cos 0 again, φ = 0.5.
@@ -134,7 +134,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void DenseLayersTakeTheCosineAcrossImages()
+    public void Layers_with_one_value_per_image_take_the_cosine_across_images()
     {
         // C = 3, P = 1, V = 3; values listed image by image (ch0, ch1, ch2).
         // ch0: (1,2,3) → (3,2,1): 10/14 = 0.71428571 (a per-image cosine would say 1: all signs agree)
@@ -154,7 +154,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void HalfStorageAndHalfInputAgreeWithSingle()
+    public void Half_storage_and_half_input_agree_with_single()
     {
         var layers = new[] { new EquilibriumLayer("a", 4, 9), new EquilibriumLayer("b", 3, 1) };
         var rng = new Random(11);
@@ -181,7 +181,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void HalfStorageClampsValuesBeyondItsRange()
+    public void Half_storage_clamps_values_beyond_its_range()
     {
         // 1e5 overflows half; stored as 65,504 the next cosine is still 1 for (1e5, 1e5) → (1e5, 1e5).
         var c = new EquilibriumController([new EquilibriumLayer("x", 1, 2)], 1, new EquilibriumOptions());
@@ -190,7 +190,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void FeedingErrorsAreExplained()
+    public void Feeding_errors_are_explained()
     {
         var c = new EquilibriumController([Conv], 2, new EquilibriumOptions());
         c.Observe(0, 0, Ref.AsSpan(0, 4));
@@ -206,7 +206,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void ConstructionChecksItsInputs()
+    public void Construction_checks_its_inputs()
     {
         Assert.Contains("--val-size", Assert.Throws<ArgumentException>(() => new EquilibriumController([Conv], 0, new EquilibriumOptions())).Message);
         Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => new EquilibriumController([Conv, Conv], 1, new EquilibriumOptions())).Message);
@@ -219,7 +219,7 @@ public sealed class EquilibriumControllerTests
     [InlineData(ActivationPrecision.Single, ActivationPrecision.Single)]
     [InlineData(ActivationPrecision.Half, ActivationPrecision.Single)]
     [InlineData(ActivationPrecision.Single, ActivationPrecision.Half)]
-    public void StateRoundTripsThroughBytes(ActivationPrecision saved, ActivationPrecision resumed)
+    public void State_round_trips_through_bytes(ActivationPrecision saved, ActivationPrecision resumed)
     {
         var options = new EquilibriumOptions(Eps: 0.05, Pinning: true, Precision: saved);
         var a = new EquilibriumController([Conv, new EquilibriumLayer("fc", 2, 1)], 2, options);
@@ -246,7 +246,7 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void StateBeforeTheReferenceAndDamagedStates()
+    public void State_before_the_reference_and_damaged_states()
     {
         var c = new EquilibriumController([Conv], 2, new EquilibriumOptions());
         var state = c.CaptureState();
@@ -265,7 +265,7 @@ public sealed class EquilibriumControllerTests
     [Theory]
     [InlineData(ActivationPrecision.Half, 2)]
     [InlineData(ActivationPrecision.Single, 4)]
-    public void MemoryReportedIsWhatIsHeld(ActivationPrecision precision, int bytesPerValue)
+    public void Memory_reported_is_what_is_held(ActivationPrecision precision, int bytesPerValue)
     {
         // (3 channels × 4 positions + 5 channels × 1) values per image × 7 images × element size.
         var layers = new[] { new EquilibriumLayer("a", 3, 4), new EquilibriumLayer("b", 5, 1) };
@@ -278,10 +278,10 @@ public sealed class EquilibriumControllerTests
     }
 
     [Fact]
-    public void ResNet32HoldsSixHundredMegabytesForFiveHundredImages()
+    public void ResNet32_holds_six_hundred_megabytes_for_five_hundred_images()
     {
         // Σ C·H·W over conv and BN outputs: 2 × (16·1024 + 10·16·1024 + 10·32·256 + 10·64·64) = 606,208.
-        Assert.Equal(606_208, ResNet32.Layers.Sum(l => l.ValuesPerImage));
-        Assert.Equal(606_208_000L, EquilibriumController.ActivationBytesFor(ResNet32.Layers, 500, ActivationPrecision.Half));
+        Assert.Equal(606_208, CifarResNet32.Layers.Sum(l => l.ValuesPerImage));
+        Assert.Equal(606_208_000L, EquilibriumController.ActivationBytesFor(CifarResNet32.Layers, 500, ActivationPrecision.Half));
     }
 }

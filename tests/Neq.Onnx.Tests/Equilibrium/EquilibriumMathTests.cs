@@ -5,7 +5,7 @@ namespace Neq.Onnx.Tests.Equilibrium;
 public sealed class EquilibriumMathTests
 {
     [Fact]
-    public void VariationIsTheDifferenceOfSimilarities()
+    public void Variation_is_the_difference_of_similarities()
     {
         var delta = new double[2];
         EquilibriumMath.Variation([0.9, 1.0], [1.0, 0.7], delta);
@@ -19,7 +19,7 @@ public sealed class EquilibriumMathTests
     [Theory]
     [InlineData(VelocityRule.Paper, new[] { -0.5, 0.55, -0.175 })]
     [InlineData(VelocityRule.ReferenceCode, new[] { -0.5, 0.55, 0.075 })]
-    public void VelocityMatchesTheWorkedExample(VelocityRule rule, double[] expected)
+    public void Velocity_matches_the_worked_example(VelocityRule rule, double[] expected)
     {
         double[] deltas = [-0.5, 0.3, 0.1];
         double previousDelta = 0, previousVelocity = 0;
@@ -46,14 +46,14 @@ public sealed class EquilibriumMathTests
     [InlineData(1e-12, 0.0, false, false)]
     // NaN is never at equilibrium.
     [InlineData(double.NaN, 0.001, false, false)]
-    public void EquilibriumTestFollowsTheRule(double v, double eps, bool paper, bool code)
+    public void Equilibrium_test_follows_the_rule(double v, double eps, bool paper, bool code)
     {
         Assert.Equal(paper, EquilibriumMath.IsAtEquilibrium(v, eps, VelocityRule.Paper));
         Assert.Equal(code, EquilibriumMath.IsAtEquilibrium(v, eps, VelocityRule.ReferenceCode));
     }
 
     [Fact]
-    public void FreezeRecomputesOrPins()
+    public void Freeze_recomputes_or_pins()
     {
         double[] v = [0.0005, 0.5, 0.0002, 0.3];
         bool[] before = [false, true, false, false];
@@ -71,14 +71,14 @@ public sealed class EquilibriumMathTests
     [InlineData(double.PositiveInfinity, 0.5, "--eps")]
     [InlineData(0.001, 0.6, "--velocity-mu")]
     [InlineData(0.001, -0.1, "--velocity-mu")]
-    public void OptionsRejectOutOfRangeValues(double eps, double mu, string flag)
+    public void Options_reject_out_of_range_values(double eps, double mu, string flag)
     {
         var e = Assert.Throws<ArgumentException>(() => new EquilibriumOptions(eps, mu).Validate());
         Assert.StartsWith(flag, e.Message);
     }
 
     [Fact]
-    public void OptionDefaultsAreThePublishedOnes()
+    public void Option_defaults_are_the_published_ones()
     {
         var o = new EquilibriumOptions();
         o.Validate();

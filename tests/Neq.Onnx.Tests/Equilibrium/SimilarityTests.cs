@@ -38,11 +38,11 @@ public sealed class SimilarityTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FollowsTheZeroAndNaNPolicy(float[] a, float[] b, double expected) =>
+    public void Follows_the_zero_and_NaN_policy(float[] a, float[] b, double expected) =>
         Assert.Equal(expected, Similarity.Cosine(a, b), 1e-6);
 
     [Fact]
-    public void LongVectorsMatchADoubleCalculation()
+    public void Long_vectors_match_a_double_calculation()
     {
         // 1,024 positions (a 32×32 map), vectorised float32 against a plain float64 loop.
         var rng = new Random(3);
@@ -54,6 +54,6 @@ public sealed class SimilarityTests
     }
 
     [Fact]
-    public void StaysWithinMinusOneToOne() =>
+    public void Stays_within_minus_one_to_one() =>
         Assert.True(Similarity.FromSums(1.0000001, 1, 1) <= 1f && Similarity.FromSums(-1.0000001, 1, 1) >= -1f);
 }

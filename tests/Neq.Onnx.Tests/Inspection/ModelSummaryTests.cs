@@ -12,7 +12,7 @@ public class ModelSummaryTests
     static readonly ModelSummary ResNet32 = ModelSummaryBuilder.Build(CifarResNet.Build(new CifarResNetOptions(32, 10, 0)));
 
     [Fact]
-    public void ResNet32_ConvMacsTotal68861952()
+    public void ResNet32_conv_MACs_total_68861952()
     {
         // Per sample, a 3×3 conv costs H·W·C_out·C_in·9. Stem at 32×32 (3→16); stage 1 at 32×32:
         // 10 convs 16→16; stage 2 at 16×16: 32←16 once, 9 convs 32→32; stage 3 at 8×8: 64←32 once,
@@ -32,7 +32,7 @@ public class ModelSummaryTests
     }
 
     [Fact]
-    public void ResNet32_LayersShapesAndCounts()
+    public void ResNet32_layers_shapes_and_counts()
     {
         Assert.Equal(31 + 31 + 1, ResNet32.Layers.Count);
         var byName = ResNet32.Layers.ToDictionary(l => l.Name);
@@ -46,7 +46,7 @@ public class ModelSummaryTests
     }
 
     [Fact]
-    public void ResNet32_ParametersInputsOutputsOpsets()
+    public void ResNet32_parameters_inputs_outputs_opsets()
     {
         // 464,154 = the reference's count (conv weights + BN γ, β + Linear), computed in CifarResNetTests.
         Assert.Equal(464_154, ResNet32.ParameterCount);
@@ -60,7 +60,7 @@ public class ModelSummaryTests
     }
 
     [Fact]
-    public void SmallModel_MacsFollowEachOperatorsFormula()
+    public void Small_model_MACs_follow_each_operators_formula()
     {
         var g = new GraphBuilder("small");
         var x = g.AddInput("x", new TensorType(DataType.Float, [Dim.Sym("N"), 4, 10, 10]));
@@ -99,7 +99,7 @@ public class ModelSummaryTests
     }
 
     [Fact]
-    public void MatMulOfTwoActivations_IsNotALayer()
+    public void MatMul_of_two_activations_is_not_a_layer()
     {
         var g = new GraphBuilder("attn");
         var a = g.AddInput("a", TensorType.Of(DataType.Float, 2, 3, 4));
@@ -113,7 +113,7 @@ public class ModelSummaryTests
     }
 
     [Fact]
-    public void UnknownShapes_LeaveMacsUnknownInsteadOfGuessing()
+    public void Unknown_shapes_leave_MACs_unknown_instead_of_guessing()
     {
         // An operator of a foreign domain has no shape rule, so the Conv after it has no known input.
         var g = new GraphBuilder("mystery");

@@ -3,6 +3,7 @@ using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Neurons;
+using Neq.Onnx.Operators;
 
 namespace Neq.Onnx.Tests.Neurons;
 

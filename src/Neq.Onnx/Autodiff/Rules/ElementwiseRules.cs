@@ -129,7 +129,7 @@ static class ElementwiseRules
     {
         var to = c.Node.OpType == "Cast" ? (DataType)c.Node.GetInt("to", 0) : c.Type(c.I(1)).ElemType;
         var from = c.Type(c.I(0)).ElemType;
-        if (!RuleShapes.IsFloating(from) || !RuleShapes.IsFloating(to)) return c.None();
+        if (!ElementTypes.IsFloating(from) || !ElementTypes.IsFloating(to)) return c.None();
         return c.Result(() => from == to ? c.G : c.Cast(c.G, from));
     }
 

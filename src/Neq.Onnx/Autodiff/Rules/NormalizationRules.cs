@@ -1,4 +1,5 @@
 using Neq.Onnx.Graphs;
+using Neq.Onnx.Operators;
 
 namespace Neq.Onnx.Autodiff.Rules;
 
@@ -10,7 +11,10 @@ namespace Neq.Onnx.Autodiff.Rules;
 //     dX = γ·inv·(G − (Σ G)/M − x̂·(Σ G·x̂)/M)          (Ioffe & Szegedy 2015, §3)
 // Running statistics updated in training mode are bookkeeping: no gradient flows through them.
 
-/// <summary>Gradient rules of BatchNormalization and ai.neq::BatchNormTraining.</summary>
+/// <summary>
+/// Gradient rules of BatchNormalization, and the training-mode gradient that
+/// ai.neq::BatchNormTraining (Operators/BatchNormTraining.cs) shares.
+/// </summary>
 static class NormalizationRules
 {
     /// <summary>
@@ -56,24 +60,10 @@ static class NormalizationRules
     }
 
     /// <summary>
-    /// ai.neq::BatchNormTraining (<see cref="BatchNormTraining"/>): the training-mode gradient
-    /// with x̂ recomputed from the node's saved_mean and saved_inv_std outputs.
-    /// </summary>
-    public static Grad?[] BatchNormTrainingGrad(GradContext c)
-    {
-        RejectSavedStatisticsGradients(c);
-        if (c.GO(0) is null) return c.None();
-        var x = c.I(0);
-        int rank = c.Rank(x);
-        var inv = PerChannel(c, c.O(4), rank);
-        return TrainingGrad(c, c.Mul(c.Sub(x, PerChannel(c, c.O(3), rank)), inv), inv, rank);
-    }
-
-    /// <summary>
     /// The training-mode gradients given x̂ and inv (broadcastable to X):
     /// dβ = Σ G, dγ = Σ G·x̂, dX = γ·inv·(G − dβ/M − x̂·dγ/M); the running statistics get none.
     /// </summary>
-    static Grad?[] TrainingGrad(GradContext c, string xhat, string inv, int rank)
+    public static Grad?[] TrainingGrad(GradContext c, string xhat, string inv, int rank)
     {
         var axes = ReducedAxes(rank);
         string? dBeta = null, dGamma = null;
@@ -98,7 +88,7 @@ static class NormalizationRules
     /// get none; outputs 3 and 4 (saved statistics) exist for the backward pass, and a loss that
     /// reads them is not supported.
     /// </summary>
-    static void RejectSavedStatisticsGradients(GradContext c)
+    public static void RejectSavedStatisticsGradients(GradContext c)
     {
         for (int i = 3; i < c.Node.Output.Count; i++)
             if (c.GO(i) is not null)
@@ -106,7 +96,7 @@ static class NormalizationRules
     }
 
     /// <summary>A per-channel [C] vector as [1, C, 1, …] of rank <paramref name="rank"/>.</summary>
-    static string PerChannel(GradContext c, string v, int rank) =>
+    public static string PerChannel(GradContext c, string v, int rank) =>
         c.Unsqueeze(v, [0, .. Enumerable.Range(2, rank - 2).Select(i => (long)i)]);
 
     /// <summary>Every axis but the channel axis 1.</summary>

@@ -29,8 +29,4 @@ static class RuleShapes
     /// <summary>A user-facing error naming the node: "Node 'n' (Op): <paramref name="why"/>."</summary>
     public static OnnxFormatException Error(this GradContext c, string why) =>
         new($"Node '{GradContext.NodeId(c.Node)}' ({c.Node.OpType}): {why}.");
-
-    /// <summary>True for the floating-point element types gradients flow through.</summary>
-    public static bool IsFloating(DataType t) =>
-        t is DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
 }

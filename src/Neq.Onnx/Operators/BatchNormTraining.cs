@@ -1,9 +1,13 @@
+using Neq.Onnx.Autodiff;
+using Neq.Onnx.Autodiff.Rules;
+using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 using AttributeType = Neq.Onnx.Ir.AttributeProto.Types.AttributeType;
 using DataType = Neq.Onnx.Ir.TensorProto.Types.DataType;
 
-namespace Neq.Onnx.Graphs;
+namespace Neq.Onnx.Operators;
 
 /// <summary>
 /// <c>ai.neq::BatchNormTraining</c>: batch normalization in training mode, as PyTorch's
@@ -27,9 +31,17 @@ namespace Neq.Onnx.Graphs;
 /// node converted, and below opset 12, which cannot turn a float attribute into a tensor, ε and
 /// momentum of the first node are baked in: all nodes of such a model must then agree.
 /// </para>
+/// <para>
+/// Its gradient (<see cref="Gradient"/>) is the training-mode BatchNormalization gradient with x̂
+/// recomputed from saved_mean and saved_inv_std; its shape rule is training-mode
+/// BatchNormalization's.
+/// </para>
 /// </summary>
 public static class BatchNormTraining
 {
+    /// <summary>The operator's entry in the gradient and shape tables (<see cref="ProjectOperators"/>).</summary>
+    internal static ProjectOperator Registration { get; } = new(OpType, Gradient, ShapeRules.BatchNormalization);
+
     /// <summary>The operator's name in <see cref="NeqDomain"/>.</summary>
     public const string OpType = "BatchNormTraining";
 
@@ -54,7 +66,7 @@ public static class BatchNormTraining
     public static NodeProto Replace(ModelProto model, NodeProto bn, float? momentum = null)
     {
         var id = bn.Name.Length > 0 ? bn.Name : bn.Output[0];
-        if (bn.OpType != "BatchNormalization" || bn.Domain is not ("" or "ai.onnx"))
+        if (bn.OpType != "BatchNormalization" || !OnnxDomain.IsOnnx(bn.Domain))
             throw new OnnxFormatException($"Node '{id}' is a {bn.OpType}, not a BatchNormalization.");
         if (bn.Input.Count < 5 || bn.Input.Take(5).Any(i => i.Length == 0))
             throw new OnnxFormatException($"Node '{id}' (BatchNormalization) must have all five inputs.");
@@ -66,7 +78,7 @@ public static class BatchNormTraining
         float eps = bn.GetFloat("epsilon", DefaultEpsilon);
         // Below opset 9 Constant holds no int64 (no shape for a Reshape): the body then reduces
         // over X's own axes, so it is made for one rank.
-        int rank = opset >= 9 ? 0 : Shapes.ShapeInference.Infer(model).TypeOf(bn.Input[0])?.Rank
+        int rank = opset >= 9 ? 0 : ShapeInference.Infer(model).TypeOf(bn.Input[0])?.Rank
             ?? throw new OnnxFormatException($"Node '{id}' (BatchNormalization): below opset 9 the rank of its input '{bn.Input[0]}' must be known.");
         var body = new Body(opset, ElemTypeOf(model.Graph, bn.Input[0]) ?? ElemTypeOf(model.Graph, bn.Input[1]) ?? DataType.Float, eps, m, rank);
         var f = NeqDomain.AddFunction(model, OpType, () => Define(body));
@@ -91,6 +103,34 @@ public static class BatchNormTraining
         bn.Attribute.Add(Attr.Float("epsilon", eps));
         bn.Attribute.Add(Attr.Float("momentum", m));
         return bn;
+    }
+
+    /// <summary>
+    /// As <see cref="Replace(ModelProto, NodeProto, float?)"/> for the BatchNormalization node
+    /// producing <paramref name="y"/>, its updated running statistics (outputs 1 and 2) named
+    /// <paramref name="runningMeanOut"/> and <paramref name="runningVarOut"/>.
+    /// </summary>
+    public static NodeProto Replace(ModelProto model, string y, string runningMeanOut, string runningVarOut)
+    {
+        var bn = model.Graph.Node.Single(n => n.Output.Count > 0 && n.Output[0] == y);
+        // Name outputs 1 and 2 before the conversion, which keeps names a node already gives.
+        bn.Output.Add(runningMeanOut);
+        bn.Output.Add(runningVarOut);
+        return Replace(model, bn);
+    }
+
+    /// <summary>
+    /// The gradient: the training-mode one of <see cref="NormalizationRules"/> with x̂ recomputed
+    /// from the node's saved_mean (output 3) and saved_inv_std (output 4).
+    /// </summary>
+    internal static Grad?[] Gradient(GradContext c)
+    {
+        NormalizationRules.RejectSavedStatisticsGradients(c);
+        if (c.GO(0) is null) return c.None();
+        var x = c.I(0);
+        int rank = c.Rank(x);
+        var inv = NormalizationRules.PerChannel(c, c.O(4), rank);
+        return NormalizationRules.TrainingGrad(c, c.Mul(c.Sub(x, NormalizationRules.PerChannel(c, c.O(3), rank)), inv), inv, rank);
     }
 
     /// <summary>

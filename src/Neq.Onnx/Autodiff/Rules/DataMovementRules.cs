@@ -7,7 +7,7 @@ namespace Neq.Onnx.Autodiff.Rules;
 // of rank r, Y the output, G = dY.
 
 /// <summary>Gradient rules of shape and data-movement operators.</summary>
-static class ShapeRules
+static class DataMovementRules
 {
     /// <summary>
     /// Reshape, Flatten, Squeeze, Unsqueeze (attribute and input forms): Y holds X's elements in
