@@ -56,7 +56,8 @@ for phase in "${phases[@]}"; do
         nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >>"$out/nvidia-smi.txt" 2>&1
         { echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"; uname -a; nproc; free -g
           python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1
-          for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcufft.so.12 libcudnn.so.9; do
+          # What the provider NEEDs (readelf -d) and cuDNN, which it loads at run time.
+          for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcudnn.so.9; do
               found=$(while read -r d; do [[ -n "$d" && -e "$d/$lib" ]] && echo "$d/$lib"; done <<<"${CUDA_LIB_DIRS:-}" | head -1)
               echo "$lib: ${found:-MISSING}"
           done
