@@ -20,6 +20,7 @@ public static class Cli
         root.Subcommands.Add(new TrainCommand());
         root.Subcommands.Add(new EvalCommand());
         root.Subcommands.Add(new CompareCommand());
+        root.Subcommands.Add(new BenchStepCommand());
         return root;
     }
 

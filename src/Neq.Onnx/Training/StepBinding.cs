@@ -12,7 +12,7 @@ namespace Neq.Onnx.Training;
 /// (<see cref="BindEpochInputs"/>): binding a host value to a device session copies it at binding
 /// time, so a later change to the host array would not reach the device otherwise.
 /// </summary>
-sealed class StepBinding : IDisposable
+public sealed class StepBinding : IDisposable
 {
     readonly InferenceSession _session;
     readonly OrtIoBinding[] _byParity;

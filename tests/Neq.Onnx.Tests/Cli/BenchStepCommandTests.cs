@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Neq.Onnx.Tests.Cli;
+
+/// <summary>
+/// <c>neq bench-step</c>, the step timing bench/gpu/ runs on a GPU machine from the self-contained
+/// <c>neq</c>: on the CPU here, its steps must be real training steps of the graphs it names.
+/// </summary>
+public sealed class BenchStepCommandTests
+{
+    [Fact]
+    public void General_and_specialised_steps_train_the_same_values_and_the_json_says_so()
+    {
+        using var dir = new Data.TempFolder();
+        var json = dir["steps.json"];
+        var (code, output, err) = CliRun.Neq("bench-step", "--device", "cpu", "--depth", "8", "--batch-size", "4",
+            "--warmup", "0", "--steps", "2", "--frozen", "0.5", "--threads", "1", "--json", json);
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("config").GetString()!);
+        Assert.Equal(["general", "general-masked-50", "special-50"], results.Keys.Order());
+        foreach (var name in results.Keys) Assert.Contains(name, output);
+
+        double First(string c) => results[c].GetProperty("firstLoss").GetDouble();
+        double Last(string c) => results[c].GetProperty("lastLoss").GetDouble();
+        // The first loss comes before any update, from the same initial values and batch: masks only
+        // change the update, so all three graphs report it alike (the specialised graph is a separate
+        // build, hence a tolerance rather than bits).
+        Assert.Equal(First("general"), First("general-masked-50"));
+        Assert.Equal(First("general"), First("special-50"), 4);
+        // After two updates the masked general graph and the graph specialised to the same masks have
+        // trained the same parameters; both differ from the unmasked step.
+        Assert.Equal(Last("general-masked-50"), Last("special-50"), 3);
+        Assert.NotEqual(Last("general"), Last("general-masked-50"));
+        // ResNet-8's layers have 16, 32 or 64 channels: half of each is frozen exactly.
+        Assert.Equal(50.0, results["special-50"].GetProperty("frozenPercent").GetDouble(), 9);
+        Assert.Equal(0.0, results["general"].GetProperty("frozenPercent").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("--device", "tpu", "--device")]
+    [InlineData("--frozen", "0.5,1", "--frozen")]
+    [InlineData("--depth", "33", "--depth")]
+    [InlineData("--steps", "0", "--steps")]
+    public void Impossible_values_are_usage_errors_naming_the_flag(string flag, string value, string named)
+    {
+        var (code, _, err) = CliRun.Neq("bench-step", flag, value);
+        Assert.Equal(2, code);
+        Assert.Contains(named, err);
+        Assert.DoesNotContain("   at ", err);
+    }
+}
