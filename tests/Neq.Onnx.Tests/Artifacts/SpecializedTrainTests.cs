@@ -186,6 +186,21 @@ public sealed class SpecializedTrainTests
         Assert.DoesNotContain(special.Graph.Node, n => n.OpType == "ScatterND" && n.Name.StartsWith(TrainableConv + "_grad", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Specialising_the_kept_compilation_gives_the_bytes_of_a_build_from_scratch(string name, OptimizerOptions optimizer)
+    {
+        var options = new ArtifactOptions(optimizer);
+        var compiled = TrainingArtifacts.Compile(Forward, options);
+        var masks = Masks(compiled.Artifacts.Manifest);
+        var byLayer = compiled.Masks.Select(k => masks[k.Name]).ToArray();
+        var kept = OnnxFile.Serialize(compiled.SpecializedTrain(byLayer));
+        var fromForward = OnnxFile.Serialize(TrainingArtifacts.BuildSpecializedTrain(Forward, options, masks));
+        var fromInfer = OnnxFile.Serialize(TrainingArtifacts.BuildSpecializedTrain(compiled.Artifacts.Infer, ArtifactOptions.FromManifest(compiled.Artifacts.Manifest), masks));
+        Assert.True(kept.AsSpan().SequenceEqual(fromForward), $"[{name}] differs from the build from the forward model.");
+        Assert.True(kept.AsSpan().SequenceEqual(fromInfer), $"[{name}] differs from the build from infer.onnx and the manifest.");
+    }
+
     [Fact]
     public void With_nothing_frozen_the_specialised_graph_is_the_general_one()
     {
