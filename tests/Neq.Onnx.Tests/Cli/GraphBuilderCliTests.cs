@@ -40,7 +40,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     [InlineData("inspect")]
     [InlineData("frobnicate")]
     [InlineData]
-    public void UsageErrors_ExitTwoWithAHint(params string[] args)
+    public void Usage_errors_exit_two_with_a_hint(params string[] args)
     {
         var (code, _, error) = Run(args);
         Assert.Equal(CliHost.Usage, code);

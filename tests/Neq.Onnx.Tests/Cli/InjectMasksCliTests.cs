@@ -16,7 +16,7 @@ public sealed class InjectMasksCliTests : IDisposable
     static (int Code, string Out, string Err) Run(params string[] args) => CliRun.GraphBuilder(args);
 
     [Fact]
-    public void ResNet32_gets_the_reference_neurons_and_keeps_its_logits()
+    public void Resnet32_gets_the_reference_neurons_and_keeps_its_logits()
     {
         var path = Path.Combine(_dir, "masked.onnx");
         var (code, output, error) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", path);
