@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Neq.Onnx.Architectures;
 
 namespace Neq.Train;
@@ -10,6 +11,7 @@ namespace Neq.Train;
 public sealed record RunSource(string Arch = "resnet32-cifar", string? Model = null, string Dataset = "cifar10", string? Data = null)
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
+    [JsonIgnore]
     public int Depth =>
         Arch.StartsWith("resnet", StringComparison.Ordinal) && Arch.EndsWith("-cifar", StringComparison.Ordinal)
         && int.TryParse(Arch["resnet".Length..^"-cifar".Length], out var depth) && CifarResNet.IsValidDepth(depth) ? depth

@@ -104,7 +104,7 @@ public sealed class InjectMasksCliTests : IDisposable
     }
 
     [Fact]
-    public void Find_on_ResNet32_counts_the_reference_neurons_per_kind()
+    public void Find_on_resnet32_counts_the_reference_neurons_per_kind()
     {
         var layers = NeuronLayers.Find(OnnxFile.Load(RepoPaths.ResNet32Model), new NeuronLayerOptions(IncludeClassifier: true));
         Assert.Equal(1136, layers.Where(l => l.Kind == NeuronLayerKind.Conv).Sum(l => l.Channels));

@@ -180,6 +180,7 @@ public sealed class NeqCliTests
         Assert.Equal(config.Trainer.Schedule with { Milestones = [] }, back.Trainer.Schedule with { Milestones = [] });
         Assert.Contains("\"kind\": \"cosine\"", json);
         Assert.Contains("\"velocity-rule\": \"reference-code\"", json);
+        Assert.DoesNotContain("depth", json); // derived from the arch, not a setting
     }
 
     [Fact]
