@@ -55,13 +55,13 @@ static class OnnxStepBench
         foreach (var (name, frozen, from) in cases)
         {
             var masks = Masks(m, frozen, o.Seed, from);
-            OnnxFile.Save(Specialized(infer, m, masks), Path.Combine(artifactDir, $"train.special-{name}.onnx"));
+            OnnxFile.Save(SpecializedTrain(infer, m, masks), Path.Combine(artifactDir, $"train.special-{name}.onnx"));
             File.WriteAllText(Path.Combine(artifactDir, $"masks.special-{name}.json"), System.Text.Json.JsonSerializer.Serialize(masks));
         }
     }
 
     /// <summary>train.onnx of <paramref name="infer"/> (the bench's options) specialised to masks by name, in the manifest's order.</summary>
-    static ModelProto Specialized(ModelProto infer, ArtifactManifest m, IReadOnlyDictionary<string, float[]> masks) =>
+    static ModelProto SpecializedTrain(ModelProto infer, ArtifactManifest m, IReadOnlyDictionary<string, float[]> masks) =>
         TrainingArtifacts.Compile(infer, Program.ArtifactOptions).SpecializedTrain(m.Masks.Select(k => masks[k.Name]).ToArray());
 
     /// <summary>Measures one configuration from the artifacts in <paramref name="artifactDir"/>.</summary>
