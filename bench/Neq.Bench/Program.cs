@@ -125,8 +125,11 @@ static class Program
 
     /// <summary>ResNet-32's artifacts with the bench's optimizer (SGD, momentum, weight decay).</summary>
     static TrainingArtifactSet BuildArtifacts() => TrainingArtifacts.Build(
-        CifarResNet.Build(new CifarResNetOptions(Depth: 32, Classes: BenchOptions.Classes)),
-        new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: BenchOptions.Momentum, WeightDecay: BenchOptions.WeightDecay)));
+        CifarResNet.Build(new CifarResNetOptions(Depth: 32, Classes: BenchOptions.Classes)), ArtifactOptions);
+
+    /// <summary>The artifacts' options (SGD, momentum, weight decay); the child rebuilds specialised graphs with them.</summary>
+    public static readonly ArtifactOptions ArtifactOptions =
+        new(new OptimizerOptions(OptimizerKind.Sgd, Momentum: BenchOptions.Momentum, WeightDecay: BenchOptions.WeightDecay));
 
     /// <summary>The developer modes (--save-artifacts, --profile, --ab) and their options.</summary>
     sealed record ToolArgs

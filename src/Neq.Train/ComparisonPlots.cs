@@ -14,7 +14,7 @@ public static class ComparisonPlots
         Directory.CreateDirectory(folder);
         var runs = comparison.Runs;
         Save(folder, Files[0], "Test top-1 accuracy", "test top-1 %", runs, (r, e) => r.Epochs[e].TestTop1, Alignment.LowerRight);
-        var neq = runs.Where(r => !r.Settings.NoNeq).ToList();
+        var neq = runs.Where(r => r.Config.Trainer.UseNeq).ToList();
         Save(folder, Files[1], "Frozen neurons (decided after each epoch)", "frozen neurons %", neq, (r, e) => r.Epochs[e].FrozenPercent, Alignment.UpperLeft);
         Save(folder, Files[2], "Backward FLOPs saved in each epoch", "bprop FLOPs saved %", neq, RunComparison.EpochSaving, Alignment.UpperLeft);
         foreach (var r in neq)

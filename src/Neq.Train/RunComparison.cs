@@ -29,9 +29,9 @@ public sealed class RunComparison(IReadOnlyList<RunHistory> runs)
         foreach (var r in Runs)
         {
             var last = r.Epochs[^1];
-            var s = r.Settings;
+            var c = r.Config;
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {s.Optim} lr {s.Lr:G4} | {(s.NoNeq ? "no" : "yes")} | {r.Epochs.Count} | {last.TestTop1:0.00} % | {last.TestTop5:0.00} % | {r.Epochs.Max(e => e.TestTop1):0.00} % | {last.FrozenPercent:0.00} % | {r.Epochs.Max(e => e.FrozenPercent):0.00} % | {last.BpropSavingSoFar:0.00} % | {r.Epochs.Sum(e => e.TrainSeconds) / 60:0} min |"));
+                $"| {r.Name} | {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {c.Trainer.Schedule.BaseLr:G4} | {(c.Trainer.UseNeq ? "yes" : "no")} | {r.Epochs.Count} | {last.TestTop1:0.00} % | {last.TestTop5:0.00} % | {r.Epochs.Max(e => e.TestTop1):0.00} % | {last.FrozenPercent:0.00} % | {r.Epochs.Max(e => e.FrozenPercent):0.00} % | {last.BpropSavingSoFar:0.00} % | {r.Epochs.Sum(e => e.TrainSeconds) / 60:0} min |"));
         }
         return sb.ToString();
     }

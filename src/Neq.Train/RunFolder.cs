@@ -10,10 +10,10 @@ using Neq.Train.TensorBoard;
 namespace Neq.Train;
 
 /// <summary>
-/// A run's folder: run.json (the flags), artifacts/ (the graphs trained), metrics.jsonl and
-/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, tensorboard/ (event files), checkpoint.onnx (+ its NEq state file), and at
-/// the end infer.onnx (the trained model) and summary.md. Every file is rewritten atomically, so a
-/// run killed at any moment leaves a consistent folder.
+/// A run's folder: run.json (the configuration, <see cref="RunConfig"/>), artifacts/ (the graphs trained), metrics.jsonl and
+/// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, tensorboard/ (event files, appended per epoch), checkpoint.onnx (+ its NEq state file), and at
+/// the end infer.onnx (the trained model) and summary.md. Every file but the event files is rewritten atomically, so a
+/// run killed at any moment leaves a consistent folder (TensorBoard's readers skip a cut-off last record).
 /// </summary>
 public sealed class RunFolder(string path)
 {
@@ -31,10 +31,10 @@ public sealed class RunFolder(string path)
     public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoint.onnx");
 
     /// <summary>Creates the folder with run.json and the artifacts.</summary>
-    public void Create(RunSettings settings, TrainingArtifactSet artifacts)
+    public void Create(RunConfig config, TrainingArtifactSet artifacts)
     {
         Directory.CreateDirectory(Path);
-        Write(SettingsFile, settings.ToJson());
+        Write(SettingsFile, config.ToJson());
         artifacts.Save(System.IO.Path.Combine(Path, "artifacts"));
     }
 

@@ -5,9 +5,9 @@ namespace Neq.Train;
 
 /// <summary>A run folder as written so far: its flags (run.json) and one <see cref="EpochMetrics"/> per finished epoch (metrics.jsonl).</summary>
 /// <param name="Folder">The run folder.</param>
-/// <param name="Settings">Its run.json.</param>
+/// <param name="Config">Its run.json.</param>
 /// <param name="Epochs">Its metrics.jsonl, in epoch order.</param>
-public sealed record RunHistory(string Folder, RunSettings Settings, IReadOnlyList<EpochMetrics> Epochs)
+public sealed record RunHistory(string Folder, RunConfig Config, IReadOnlyList<EpochMetrics> Epochs)
 {
     /// <summary>File holding one JSON line per finished epoch.</summary>
     public const string MetricsFile = "metrics.jsonl";
@@ -23,7 +23,7 @@ public sealed record RunHistory(string Folder, RunSettings Settings, IReadOnlyLi
         if (!File.Exists(settings)) throw new FileNotFoundException($"{folder}: not a run folder ({RunFolder.SettingsFile} is missing).", settings);
         var epochs = ReadMetrics(Path.Combine(folder, MetricsFile));
         if (epochs.Count == 0) throw new InvalidDataException($"{Path.Combine(folder, MetricsFile)}: no finished epoch yet.");
-        return new RunHistory(folder, RunSettings.FromFile(settings), epochs);
+        return new RunHistory(folder, RunConfig.FromFile(settings), epochs);
     }
 
     /// <summary>The epochs in metrics.jsonl (none when the file does not exist yet).</summary>

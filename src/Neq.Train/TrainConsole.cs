@@ -24,13 +24,15 @@ public sealed class TrainConsole(TextWriter output)
         output.Write(string.Create(CultureInfo.InvariantCulture, $"\rdownloading CIFAR-10: {p.BytesReceived / 1048576.0:0.0} MiB{(p.TotalBytes is long t ? $" of {t / 1048576.0:0.0} MiB" : "")}   ")));
 
     /// <summary>Prints what is about to run.</summary>
-    public void Header(RunSettings s, NeqTrainer t, RunFolder folder, string dataSource)
+    public void Header(RunConfig c, NeqTrainer t, RunFolder folder, string dataSource)
     {
         var (train, val, test) = t.Sizes;
+        var (o, lr, eq) = (c.Trainer, c.Trainer.Schedule, c.Trainer.Equilibrium);
+        var schedule = FlagNames.Of(FlagNames.Schedules, lr.Kind);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"neq train: {s.Model ?? s.Arch}, {s.Optim} lr {s.Lr} ({s.Schedule}{(s.Schedule == "multistep" ? " " + string.Join(",", s.Milestones) : "")}), batch {s.BatchSize}, {s.Epochs} epochs, {(s.NoNeq ? "baseline (no NEq)" : $"NEq ε {s.Eps} μ {s.VelocityMu} {s.VelocityRule}")}, seed {s.Seed}, {s.Device}"));
+            $"neq train: {c.Source.Model ?? c.Source.Arch}, {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {lr.BaseLr} ({schedule}{(lr.Kind == LrScheduleKind.MultiStep ? " " + string.Join(",", lr.Milestones) : "")}), batch {o.BatchSize}, {o.Epochs} epochs, {(!o.UseNeq ? "baseline (no NEq)" : $"NEq ε {eq.Eps} μ {eq.VelocityMu} {FlagNames.Of(FlagNames.Rules, eq.VelocityRule)}")}, seed {o.Seed}, {o.Device}"));
         output.WriteLine($"data: {dataSource} — {train} training, {val} validation, {test} test images; run folder {folder.Path}");
-        if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch}");
+        if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch}"); // epochs count from 1: the last completed one
     }
 
     /// <summary>Runs <paramref name="body"/> under a live progress display (or silently when not a terminal).</summary>

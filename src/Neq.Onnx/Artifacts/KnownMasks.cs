@@ -8,7 +8,7 @@ using Neq.Onnx.Shapes;
 namespace Neq.Onnx.Artifacts;
 
 /// <summary>
-/// The mask values a specialised train.onnx is built for (<see cref="TrainingArtifacts.BuildSpecializedTrain"/>),
+/// The mask values a specialised train.onnx is built for (<see cref="ArtifactCompilation.SpecializedTrain"/>),
 /// and what they imply for the backward pass: a parameter every channel of which is frozen gets no
 /// gradient nodes (a zero gradient feeds its update), and the gated value of a partly frozen one
 /// needs its gradient only at the trainable channels (<see cref="RowSubset"/>).

@@ -20,7 +20,15 @@ public static partial class TrainingArtifacts
 {
     /// <summary>Builds every artifact; <paramref name="forward"/> is not modified.</summary>
     /// <exception cref="OnnxFormatException">The model cannot be trained as asked (the message says why).</exception>
-    public static TrainingArtifactSet Build(ModelProto forward, ArtifactOptions options)
+    public static TrainingArtifactSet Build(ModelProto forward, ArtifactOptions options) => Compile(forward, options).Artifacts;
+
+    /// <summary>
+    /// Builds every artifact and keeps what they were built from, so that a trainer can ask for
+    /// train.onnx specialised to its masks (<see cref="ArtifactCompilation.SpecializedTrain"/>)
+    /// without compiling the model again; <paramref name="forward"/> is not modified.
+    /// </summary>
+    /// <exception cref="OnnxFormatException">The model cannot be trained as asked (the message says why).</exception>
+    public static ArtifactCompilation Compile(ModelProto forward, ArtifactOptions options)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +51,7 @@ public static partial class TrainingArtifacts
             update = OptimizerGraph.BuildUpdateModel(optimizer, plan.Parameters, plan.Layers.Select(l => (l.Mask, l.Channels)).ToArray(), plan.Opset);
         }
         var manifest = ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer);
-        return new TrainingArtifactSet(train, eval, infer, grad, update, manifest);
+        return new ArtifactCompilation(model, plan, optimizer, options, new TrainingArtifactSet(train, eval, infer, grad, update, manifest));
     }
 
     /// <summary>
@@ -95,7 +103,7 @@ public static partial class TrainingArtifacts
     /// <param name="options">The artifact options.</param>
     /// <param name="known">Null for the general graph; else the masks the graph is specialised to
     /// (<see cref="KnownMasks"/>): only their trainable rows get gradient nodes.</param>
-    static (ModelProto Model, IReadOnlyDictionary<string, string> Gradients) BuildForwardBackward(ModelProto model, ArtifactPlan plan, ArtifactOptions options,
+    internal static (ModelProto Model, IReadOnlyDictionary<string, string> Gradients) BuildForwardBackward(ModelProto model, ArtifactPlan plan, ArtifactOptions options,
         KnownMasks? known = null)
     {
         var core = model.Clone();
@@ -153,7 +161,7 @@ public static partial class TrainingArtifacts
             .. plan.RunningStatistics.Select(r => r.Name), .. plan.Layers.Select(l => l.Mask)]);
     }
 
-    static void AppendOptimizer(ModelProto train, ArtifactPlan plan, IOptimizer optimizer, IReadOnlyDictionary<string, string> gradients)
+    internal static void AppendOptimizer(ModelProto train, ArtifactPlan plan, IOptimizer optimizer, IReadOnlyDictionary<string, string> gradients)
     {
         var b = new GraphBuilder(train.Graph);
         b.AddInput(TrainingNames.LearningRate, TensorType.Of(DataType.Float));

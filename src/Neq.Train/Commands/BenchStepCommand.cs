@@ -57,8 +57,9 @@ public sealed class BenchStepCommand : Command
         var output = p.InvocationConfiguration.Output;
 
         // The bench's network and optimizer (bench/Neq.Bench: SGD, momentum 0.9, weight decay 5e-4, lr 0.1).
-        var set = TrainingArtifacts.Build(CifarResNet.Build(new CifarResNetOptions(depth, 10, seed)),
+        var compiled = TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(depth, 10, seed)),
             new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+        var set = compiled.Artifacts;
         var m = set.Manifest;
         var initial = set.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
         var rng = new Random((int)(seed % int.MaxValue));
@@ -82,7 +83,7 @@ public sealed class BenchStepCommand : Command
         {
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var model = specialise ? TrainingArtifacts.BuildSpecializedTrain(set.Infer, ArtifactOptions.FromManifest(m), maskData) : set.Train;
+            var model = specialise ? compiled.SpecializedTrain(compiled.Masks.Select(k => maskData[k.Name]).ToArray()) : set.Train;
             using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(model), so);
             double sessionSeconds = clock.Elapsed.TotalSeconds;
             using var memory = device == "cuda" ? DeviceTensors.Cuda(session, so) : DeviceTensors.Device(session, OrtMemoryInfo.DefaultInstance, so);

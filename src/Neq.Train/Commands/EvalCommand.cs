@@ -33,7 +33,6 @@ public sealed class EvalCommand : Command
         if (p.GetValue(_batch) < 1) throw new UsageException("--batch-size must be at least 1.");
         var model = OnnxFile.Load(path);
         GraphChecker.ThrowIfInvalid(model, path);
-        var data = Cifar10.LoadAsync(new Cifar10Source { DataPath = p.GetValue(_data) }, null, ct).GetAwaiter().GetResult();
         using var so = Sessions.Options(p.GetValue(_threads), "cpu");
         using var session = new InferenceSession(OnnxFile.Serialize(model), so);
         var input = session.InputMetadata.First(kv => !model.Graph.Initializer.Any(t => t.Name == kv.Key));
@@ -43,6 +42,8 @@ public sealed class EvalCommand : Command
         var output = session.OutputMetadata.First();
         if (output.Value.Dimensions is not [_, 10])
             throw new OnnxFormatException($"{path}: output '{output.Key}' has shape [{string.Join(",", output.Value.Dimensions)}]; a CIFAR-10 classifier outputs [N,10].");
+        // The model is checked first: a wrong model is reported without waiting for the data.
+        var data = Cifar10.LoadAsync(new Cifar10Source { DataPath = p.GetValue(_data) }, null, ct).GetAwaiter().GetResult();
         var loader = new BatchLoader(data.Test, new BatchLoaderOptions(p.GetValue(_batch), Shuffle: false, Augment: false, Seed: 0));
         var stats = new ClassificationStats();
         using var run = new RunOptions();

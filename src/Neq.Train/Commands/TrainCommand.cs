@@ -1,10 +1,10 @@
 using Neq.CommandLine;
 using System.CommandLine;
+using System.Globalization;
 using Neq.Onnx.Architectures;
 using Neq.Onnx.Checking;
 using Neq.Onnx.Data;
 using Neq.Onnx.Equilibrium;
-using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
 using Neq.Onnx.Training;
@@ -12,36 +12,42 @@ using Neq.Onnx.Artifacts;
 
 namespace Neq.Train.Commands;
 
-/// <summary><c>neq train</c>: trains a CIFAR ResNet (or any ONNX classifier) with NEq, or the baseline with --no-neq.</summary>
+/// <summary>
+/// <c>neq train</c>: trains a CIFAR ResNet (or any ONNX classifier) with NEq, or the baseline with
+/// --no-neq. The flags bind to <see cref="RunConfig"/>'s records, whose defaults they show and
+/// which validate them (<see cref="RunConfig.Validate"/>).
+/// </summary>
 public sealed class TrainCommand : Command
 {
-    readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => "resnet32-cifar" };
+    static readonly RunConfig D = RunConfig.Defaults;
+
+    readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => D.Source.Arch };
     readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier ([N,3,32,32] → [N,10]) instead of --arch." };
-    readonly Option<string> _dataset = new("--dataset") { Description = "Dataset (cifar10).", DefaultValueFactory = _ => "cifar10" };
+    readonly Option<string> _dataset = new("--dataset") { Description = "Dataset (cifar10).", DefaultValueFactory = _ => D.Source.Dataset };
     readonly Option<string?> _data = new("--data") { Description = "cifar-10-binary.tar.gz or its extracted folder; default: the cache folder, downloading the official archive if absent." };
-    readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 250 };
-    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => 100 };
-    readonly Option<double?> _lr = new("--lr") { Description = "Learning rate (default 0.1 for sgd, 0.001 for adam)." };
-    readonly Option<double> _momentum = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
+    readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
+    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.Trainer.BatchSize };
+    readonly Option<double?> _lr = new("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {RunConfig.DefaultLr(OptimizerKind.Sgd)} for sgd, {RunConfig.DefaultLr(OptimizerKind.Adam)} for adam).") };
+    readonly Option<double> _momentum = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => D.Optimizer.Momentum };
     readonly Option<bool> _nesterov = new("--nesterov") { Description = "Nesterov momentum (sgd)." };
-    readonly Option<double> _wd = new("--weight-decay") { Description = "Weight decay (L2, as the reference).", DefaultValueFactory = _ => 5e-4 };
-    readonly Option<string> _optim = new("--optim") { Description = "sgd or adam.", DefaultValueFactory = _ => "sgd" };
-    readonly Option<string> _schedule = new("--schedule") { Description = "multistep or cosine.", DefaultValueFactory = _ => "multistep" };
-    readonly Option<string> _milestones = new("--milestones") { Description = "Epochs where the multistep schedule multiplies the lr by --gamma.", DefaultValueFactory = _ => "100,150" };
-    readonly Option<double> _gamma = new("--gamma") { Description = "Multistep factor.", DefaultValueFactory = _ => 0.1 };
-    readonly Option<double> _eps = new("--eps") { Description = "Equilibrium threshold ε on |velocity|.", DefaultValueFactory = _ => 0.001 };
-    readonly Option<double> _mu = new("--velocity-mu") { Description = "Velocity momentum μ in [0, 0.5].", DefaultValueFactory = _ => 0.5 };
-    readonly Option<string> _rule = new("--velocity-rule") { Description = "paper (v = Δφ − μ·v) or reference-code (v = μ·v + Δφ − Δφ_prev).", DefaultValueFactory = _ => "paper" };
+    readonly Option<double> _wd = new("--weight-decay") { Description = "Weight decay (L2, as the reference).", DefaultValueFactory = _ => D.Optimizer.WeightDecay };
+    readonly Option<string> _optim = new("--optim") { Description = "sgd or adam.", DefaultValueFactory = _ => FlagNames.Of(FlagNames.Optimizers, D.Optimizer.Kind) };
+    readonly Option<string> _schedule = new("--schedule") { Description = "multistep or cosine.", DefaultValueFactory = _ => FlagNames.Of(FlagNames.Schedules, D.Trainer.Schedule.Kind) };
+    readonly Option<string> _milestones = new("--milestones") { Description = "Epochs where the multistep schedule multiplies the lr by --gamma.", DefaultValueFactory = _ => string.Join(",", D.Trainer.Schedule.Milestones) };
+    readonly Option<double> _gamma = new("--gamma") { Description = "Multistep factor.", DefaultValueFactory = _ => D.Trainer.Schedule.Gamma };
+    readonly Option<double> _eps = new("--eps") { Description = "Equilibrium threshold ε on |velocity|.", DefaultValueFactory = _ => D.Trainer.Equilibrium.Eps };
+    readonly Option<double> _mu = new("--velocity-mu") { Description = "Velocity momentum μ in [0, 0.5].", DefaultValueFactory = _ => D.Trainer.Equilibrium.VelocityMu };
+    readonly Option<string> _rule = new("--velocity-rule") { Description = "paper (v = Δφ − μ·v) or reference-code (v = μ·v + Δφ − Δφ_prev).", DefaultValueFactory = _ => FlagNames.Of(FlagNames.Rules, D.Trainer.Equilibrium.VelocityRule) };
     readonly Option<bool> _pinning = new("--pinning") { Description = "Keep frozen neurons frozen (the union of all masks so far)." };
-    readonly Option<double> _valSize = new("--val-size") { Description = "Fraction of the training set held out for NEq, in [0, 1).", DefaultValueFactory = _ => 0.01 };
-    readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffle, augmentation (and the ResNet's initialisation).", DefaultValueFactory = _ => 0UL };
-    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
-    readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+    readonly Option<double> _valSize = new("--val-size") { Description = "Fraction of the training set held out for NEq, in [0, 1).", DefaultValueFactory = _ => D.Trainer.ValSize };
+    readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffle, augmentation (and the ResNet's initialisation).", DefaultValueFactory = _ => D.Trainer.Seed };
+    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => D.Trainer.Threads };
+    readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => D.Trainer.Device };
     readonly Option<bool> _noNeq = new("--no-neq") { Description = "Baseline: train every neuron every epoch." };
     readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
     readonly Option<int?> _trainSize = new("--train-size") { Description = "Use only this many training images (quick runs)." };
     readonly Option<int?> _testSize = new("--test-size") { Description = "Evaluate only this many test images." };
-    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => 500 };
+    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
     readonly Option<string?> _out = new("--out", "-o") { Description = "Run folder (metrics, plots, checkpoint, infer.onnx); default runs/<arch>-<optim>-<neq|baseline>-s<seed>." };
     readonly Option<string?> _resume = new("--resume") { Description = "Continue the run in this folder from its last checkpoint (other flags are taken from its run.json)." };
 
@@ -57,22 +63,26 @@ public sealed class TrainCommand : Command
     int Run(ParseResult p, CancellationToken ct)
     {
         var resume = p.GetValue(_resume);
-        var settings = resume is not null ? RunSettings.FromFile(Path.Combine(resume, RunFolder.SettingsFile)) : Settings(p);
-        var trainer = TrainerOptionsOf(settings);
-        var folder = new RunFolder(resume ?? p.GetValue(_out) ?? Path.Combine("runs", $"{settings.Arch}-{settings.Optim}-{(settings.NoNeq ? "baseline" : "neq")}-s{settings.Seed}"));
+        var config = resume is not null ? Resumed(resume) : Config(p);
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var (source, trainer) = (config.Source, config.Trainer);
+        var folder = new RunFolder(resume ?? p.GetValue(_out) ?? Path.Combine("runs",
+            $"{source.Arch}-{FlagNames.Of(FlagNames.Optimizers, config.Optimizer.Kind)}-{(trainer.UseNeq ? "neq" : "baseline")}-s{trainer.Seed}"));
+        if (File.Exists(folder.Path))
+            throw new IOException($"{folder.Path}: a file, not a folder; --out names the run folder to write (new, or a run folder to overwrite).");
         var console = new TrainConsole(p.InvocationConfiguration.Output);
 
-        var model = LoadModel(settings);
-        var artifacts = TrainingArtifacts.Build(model, new ArtifactOptions(OptimizerOf(settings)));
-        var data = Cifar10.LoadAsync(new Cifar10Source { DataPath = settings.Data }, console.DownloadProgress(), ct).GetAwaiter().GetResult();
-        if (resume is null) folder.Create(settings, artifacts);
+        var compiled = TrainingArtifacts.Compile(LoadModel(source, trainer.Seed), new ArtifactOptions(config.Optimizer));
+        var data = Cifar10.LoadAsync(new Cifar10Source { DataPath = source.Data }, console.DownloadProgress(), ct).GetAwaiter().GetResult();
+        if (resume is null) folder.Create(config, compiled.Artifacts);
 
-        using var neq = new NeqTrainer(artifacts, data, trainer);
+        using var neq = new NeqTrainer(compiled, data, trainer);
         if (resume is not null && File.Exists(folder.CheckpointPath)) neq.Restore(CheckpointFile.Load(folder.CheckpointPath), folder.CheckpointPath);
-        console.Header(settings, neq, folder, data.Source);
+        console.Header(config, neq, folder, data.Source);
         try
         {
-            console.Progress(settings.Epochs, progress => neq.Run(
+            console.Progress(trainer.Epochs, progress => neq.Run(
                 log: (m, update) => { folder.Log(m, update); console.Epoch(m); },
                 checkpoint: cp => CheckpointFile.Save(folder.CheckpointPath, cp),
                 progress, ct));
@@ -83,52 +93,51 @@ public sealed class TrainCommand : Command
                 : "no epoch had completed, so there is no checkpoint";
             throw new TrainingDivergedException($"{e.Message} {kept}.");
         }
-        folder.Finish(artifacts, neq);
+        folder.Finish(compiled.Artifacts, neq);
         console.Done(folder, neq.History);
         return CliHost.Ok;
     }
 
-    RunSettings Settings(ParseResult p)
+    /// <summary>The configuration of the run folder <paramref name="folder"/>; one error naming it when it is not a run folder.</summary>
+    static RunConfig Resumed(string folder)
     {
-        var optim = p.GetValue(_optim)!;
-        if (optim is not ("sgd" or "adam")) throw new UsageException($"--optim must be sgd or adam, not '{optim}'.");
-        if (p.GetValue(_dataset) != "cifar10") throw new UsageException($"--dataset {p.GetValue(_dataset)} is not supported; cifar10 is.");
+        var path = Path.Combine(folder, RunFolder.SettingsFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{folder}: no run folder ({RunFolder.SettingsFile} missing); --resume takes the folder of a run that neq train started.", path);
+        return RunConfig.FromFile(path);
+    }
+
+    /// <summary>The flags, bound to the records.</summary>
+    RunConfig Config(ParseResult p)
+    {
+        var optim = Parse(FlagNames.Optimizers, _optim, p);
         int[] milestones;
-        try { milestones = p.GetValue(_milestones)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray(); }
-        catch (FormatException) { throw new UsageException($"--milestones must be comma-separated epochs, not '{p.GetValue(_milestones)}'."); }
-        return new RunSettings(p.GetValue(_arch)!, p.GetValue(_model), "cifar10", p.GetValue(_data), p.GetValue(_epochs), p.GetValue(_batch),
-            p.GetValue(_lr) ?? (optim == "adam" ? 0.001 : 0.1), p.GetValue(_momentum), p.GetValue(_wd), optim, p.GetValue(_nesterov),
-            p.GetValue(_schedule)!, milestones, p.GetValue(_gamma), p.GetValue(_eps), p.GetValue(_mu), p.GetValue(_rule)!,
-            p.GetValue(_pinning), p.GetValue(_valSize), p.GetValue(_seed), p.GetValue(_threads), p.GetValue(_device)!,
-            p.GetValue(_noNeq), p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch), p.GetValue(_noSpecialize));
+        try { milestones = p.GetValue(_milestones)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
+        catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException($"--milestones must be comma-separated epochs, not '{p.GetValue(_milestones)}'."); }
+        int epochs = p.GetValue(_epochs);
+        var source = new RunSource(p.GetValue(_arch)!, p.GetValue(_model), p.GetValue(_dataset)!, p.GetValue(_data));
+        var optimizer = optim == OptimizerKind.Sgd
+            ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
+            : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
+        var schedule = new LrSchedule(Parse(FlagNames.Schedules, _schedule, p), p.GetValue(_lr) ?? RunConfig.DefaultLr(optim), milestones, p.GetValue(_gamma), epochs);
+        var equilibrium = D.Trainer.Equilibrium with
+        {
+            Eps = p.GetValue(_eps), VelocityMu = p.GetValue(_mu), VelocityRule = Parse(FlagNames.Rules, _rule, p), Pinning = p.GetValue(_pinning),
+        };
+        var trainer = new TrainerOptions(epochs, p.GetValue(_batch), schedule, p.GetValue(_valSize), p.GetValue(_seed), p.GetValue(_threads),
+            !p.GetValue(_noNeq), equilibrium, p.GetValue(_device)!, p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch), !p.GetValue(_noSpecialize));
+        return new RunConfig(source, optimizer, trainer);
     }
 
-    static TrainerOptions TrainerOptionsOf(RunSettings s)
+    static T Parse<T>(IReadOnlyDictionary<string, T> names, Option<string> option, ParseResult p)
     {
-        var schedule = s.Schedule switch
-        {
-            "multistep" => LrScheduleKind.MultiStep,
-            "cosine" => LrScheduleKind.Cosine,
-            _ => throw new UsageException($"--schedule must be multistep or cosine, not '{s.Schedule}'."),
-        };
-        var rule = s.VelocityRule switch
-        {
-            "paper" => VelocityRule.Paper,
-            "reference-code" => VelocityRule.ReferenceCode,
-            _ => throw new UsageException($"--velocity-rule must be paper or reference-code, not '{s.VelocityRule}'."),
-        };
-        var o = new TrainerOptions(s.Epochs, s.BatchSize, new LrSchedule(schedule, s.Lr, s.Milestones, s.Gamma, s.Epochs), s.ValSize, s.Seed,
-            s.Threads, !s.NoNeq, new EquilibriumOptions(s.Eps, s.VelocityMu, rule, s.Pinning), s.Device, s.TrainSize, s.TestSize, s.EvalBatchSize, !s.NoSpecialize);
-        try { o.Validate(); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        return o;
+        var value = p.GetValue(option)!;
+        return names.TryGetValue(value, out var v) ? v
+            : throw new UsageException($"{option.Name} must be {string.Join(" or ", names.Keys)}, not '{value}'.");
     }
 
-    static OptimizerOptions OptimizerOf(RunSettings s) => s.Optim == "adam"
-        ? new OptimizerOptions(OptimizerKind.Adam, WeightDecay: s.WeightDecay)
-        : new OptimizerOptions(OptimizerKind.Sgd, s.Momentum, s.Nesterov, s.WeightDecay);
-
-    static ModelProto LoadModel(RunSettings s)
+    /// <summary>The --model file, or the --arch ResNet initialised from <paramref name="seed"/>.</summary>
+    static ModelProto LoadModel(RunSource s, ulong seed)
     {
         if (s.Model is { } path)
         {
@@ -136,10 +145,6 @@ public sealed class TrainCommand : Command
             GraphChecker.ThrowIfInvalid(m, path);
             return m;
         }
-        var arch = s.Arch;
-        if (!arch.StartsWith("resnet", StringComparison.Ordinal) || !arch.EndsWith("-cifar", StringComparison.Ordinal)
-            || !int.TryParse(arch["resnet".Length..^"-cifar".Length], out var depth) || !CifarResNet.IsValidDepth(depth))
-            throw new UsageException($"--arch {arch} is not one of resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar, resnet110-cifar.");
-        return CifarResNet.Build(new CifarResNetOptions(depth, 10, s.Seed));
+        return CifarResNet.Build(new CifarResNetOptions(s.Depth, 10, seed));
     }
 }

@@ -9,7 +9,7 @@ using Neq.Onnx.Artifacts;
 namespace Neq.Onnx.Tests.Artifacts;
 
 /// <summary>
-/// train.onnx specialised to known masks (<see cref="TrainingArtifacts.BuildSpecializedTrain"/>)
+/// train.onnx specialised to known masks (<see cref="ArtifactCompilation.SpecializedTrain"/>)
 /// against the general train.onnx fed the same masks, on ResNet-8 (stem, one block per stage) at
 /// batch 4 with masks that freeze the stem and the first stage entirely (a frozen prefix), part of
 /// the second and third stages' layers, one whole later conv, and leave one conv fully trainable.
@@ -62,7 +62,7 @@ public sealed class SpecializedTrainTests
         var options = new ArtifactOptions(optimizer);
         var set = TrainingArtifacts.Build(Forward, options);
         var masks = Masks(set.Manifest);
-        AssertSameSteps(name, set, TrainingArtifacts.BuildSpecializedTrain(Forward, options, masks), masks,
+        AssertSameSteps(name, set, Specialized(Forward, options, masks), masks,
             rng => (Feed.Of(SmallNets.Uniform(rng, Batch * 3 * 32 * 32, 1.0), Batch, 3, 32, 32), 10));
     }
 
@@ -91,7 +91,7 @@ public sealed class SpecializedTrainTests
         {
             var masks = new Dictionary<string, float[]> { ["fc1.mask"] = fc1, ["fc2.mask"] = fc2 };
             Assert.Equal(masks.Keys.Order(), set.Manifest.Masks.Select(k => k.Name).Order());
-            var special = TrainingArtifacts.BuildSpecializedTrain(forward, options, masks);
+            var special = Specialized(forward, options, masks);
 
             var shapes = ShapeInference.Infer(special);
             var scatters = special.Graph.Node.Where(n => n.OpType == "ScatterND").ToDictionary(n => n.Name.Split("_grad")[0]);
@@ -152,7 +152,7 @@ public sealed class SpecializedTrainTests
         var options = new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9));
         var set = TrainingArtifacts.Build(Forward, options);
         var masks = Masks(set.Manifest);
-        var special = TrainingArtifacts.BuildSpecializedTrain(Forward, options, masks);
+        var special = Specialized(Forward, options, masks);
         Assert.True(special.Graph.Node.Count < set.Train.Graph.Node.Count);
 
         // The frozen prefix (stem and first stage): no backward node of any of its nodes, no gradient of any of its values.
@@ -186,22 +186,47 @@ public sealed class SpecializedTrainTests
         Assert.DoesNotContain(special.Graph.Node, n => n.OpType == "ScatterND" && n.Name.StartsWith(TrainableConv + "_grad", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Specialising_the_kept_compilation_gives_the_bytes_of_a_build_from_scratch(string name, OptimizerOptions optimizer)
+    {
+        // The trainer used to build each epoch's graph from infer.onnx and the manifest's options,
+        // normalising and searching the model again; the kept compilation must give the same bytes.
+        var options = new ArtifactOptions(optimizer);
+        var compiled = TrainingArtifacts.Compile(Forward, options);
+        var masks = Masks(compiled.Artifacts.Manifest);
+        var byLayer = compiled.Masks.Select(k => masks[k.Name]).ToArray();
+        var kept = OnnxFile.Serialize(compiled.SpecializedTrain(byLayer));
+        var fromInfer = OnnxFile.Serialize(TrainingArtifacts.Compile(compiled.Artifacts.Infer, options).SpecializedTrain(byLayer));
+        Assert.True(kept.AsSpan().SequenceEqual(fromInfer), $"[{name}] differs from the build from infer.onnx.");
+        Assert.True(kept.AsSpan().SequenceEqual(OnnxFile.Serialize(compiled.SpecializedTrain(byLayer))), $"[{name}] differs between two specialisations.");
+    }
+
     [Fact]
     public void With_nothing_frozen_the_specialised_graph_is_the_general_one()
     {
         var options = new ArtifactOptions(new OptimizerOptions(OptimizerKind.Adam));
         var set = TrainingArtifacts.Build(Forward, options);
         var ones = set.Manifest.Masks.ToDictionary(k => k.Name, k => Enumerable.Repeat(1f, k.Channels).ToArray());
-        Assert.Equal(OnnxFile.Serialize(set.Train), OnnxFile.Serialize(TrainingArtifacts.BuildSpecializedTrain(Forward, options, ones)));
-        Assert.Equal(OnnxFile.Serialize(set.Train), OnnxFile.Serialize(TrainingArtifacts.BuildSpecializedTrain(Forward, options, new Dictionary<string, float[]>())));
+        Assert.Equal(OnnxFile.Serialize(set.Train), OnnxFile.Serialize(Specialized(Forward, options, ones)));
     }
 
     [Fact]
-    public void Unknown_or_misshapen_masks_are_refused()
+    public void A_wrong_count_of_masks_or_a_misshapen_mask_is_refused()
     {
-        var options = new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd));
-        Assert.Throws<ArgumentException>(() => TrainingArtifacts.BuildSpecializedTrain(Forward, options, new Dictionary<string, float[]> { ["nope.mask"] = [1f] }));
-        Assert.Throws<ArgumentException>(() => TrainingArtifacts.BuildSpecializedTrain(Forward, options, new Dictionary<string, float[]> { ["conv1.mask"] = [1f, 0f] }));
+        var compiled = TrainingArtifacts.Compile(Forward, new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd)));
+        var ones = compiled.Masks.Select(k => Enumerable.Repeat(1f, k.Channels).ToArray()).ToArray();
+        Assert.Throws<ArgumentException>(() => compiled.SpecializedTrain(ones[1..]));
+        ones[0] = [1f, 0f];
+        var e = Assert.Throws<ArgumentException>(() => compiled.SpecializedTrain(ones));
+        Assert.Contains(compiled.Masks[0].Name, e.Message);
+    }
+
+    /// <summary>train.onnx of <paramref name="forward"/> specialised to masks by name (a mask left out trains every channel).</summary>
+    static ModelProto Specialized(ModelProto forward, ArtifactOptions options, IReadOnlyDictionary<string, float[]> masks)
+    {
+        var compiled = TrainingArtifacts.Compile(forward, options);
+        return compiled.SpecializedTrain(compiled.Masks.Select(k => masks.TryGetValue(k.Name, out var v) ? v : Enumerable.Repeat(1f, k.Channels).ToArray()).ToArray());
     }
 
     static string Signature(ModelProto model) =>

@@ -1,12 +1,25 @@
 using System.Text.Json;
 using Neq.Onnx.Tests.Data;
+using Neq.Onnx.Artifacts;
 using Neq.Onnx.Training;
+using Neq.Train;
 
 namespace Neq.Onnx.Tests.Cli;
 
 /// <summary><c>neq compare</c>: the table's figures from hand-written metrics, the plots, and its errors.</summary>
 public sealed class CompareCommandTests
 {
+    /// <summary>run.json of a run with this optimizer, learning rate and NEq on or off (the rest: the defaults).</summary>
+    static string Config(OptimizerKind optimizer, double lr, bool neq)
+    {
+        var d = RunConfig.Defaults;
+        return (d with
+        {
+            Optimizer = new OptimizerOptions(optimizer),
+            Trainer = d.Trainer with { UseNeq = neq, Schedule = d.Trainer.Schedule with { BaseLr = lr } },
+        }).ToJson();
+    }
+
     /// <summary>A run folder whose epochs saved <paramref name="savings"/> % of the bprop FLOPs and reached <paramref name="top1"/>.</summary>
     static string WriteRun(TempFolder tmp, string name, string runJson, double[] top1, double[] frozen, double[] savings)
     {
@@ -29,9 +42,9 @@ public sealed class CompareCommandTests
     public void The_table_gives_final_and_best_accuracy_frozen_share_and_mean_saving_and_the_plots_are_written()
     {
         using var tmp = new TempFolder();
-        var neq = WriteRun(tmp, "adam-neq", """{ "optim": "adam", "lr": 0.001, "no-neq": false }""",
+        var neq = WriteRun(tmp, "adam-neq", Config(OptimizerKind.Adam, 0.001, neq: true),
             top1: [40, 70, 65], frozen: [0, 10, 30], savings: [0, 6, 24]);
-        var dense = WriteRun(tmp, "sgd-dense", """{ "optim": "sgd", "lr": 0.1, "no-neq": true }""",
+        var dense = WriteRun(tmp, "sgd-dense", Config(OptimizerKind.Sgd, 0.1, neq: false),
             top1: [50, 60], frozen: [0, 0], savings: [0, 0]);
         var outDir = tmp["cmp"];
 
@@ -53,7 +66,7 @@ public sealed class CompareCommandTests
     public void Each_epochs_saving_is_recovered_from_the_running_mean()
     {
         using var tmp = new TempFolder();
-        var folder = WriteRun(tmp, "r", """{ "optim": "sgd" }""", top1: [1, 2, 3, 4], frozen: [0, 0, 0, 0], savings: [0, 5, 12.5, 40]);
+        var folder = WriteRun(tmp, "r", Config(OptimizerKind.Sgd, 0.1, neq: true), top1: [1, 2, 3, 4], frozen: [0, 0, 0, 0], savings: [0, 5, 12.5, 40]);
         var run = Train.RunHistory.Read(folder);
         Assert.Equal([0, 5, 12.5, 40], Enumerable.Range(0, 4).Select(e => Math.Round(Train.RunComparison.EpochSaving(run, e), 9)));
     }
@@ -66,7 +79,7 @@ public sealed class CompareCommandTests
         Assert.Equal(1, code);
         Assert.Contains("run.json is missing", err);
 
-        var folder = WriteRun(tmp, "r", """{ "optim": "sgd" }""", top1: [1, 2], frozen: [0, 0], savings: [0, 0]);
+        var folder = WriteRun(tmp, "r", Config(OptimizerKind.Sgd, 0.1, neq: true), top1: [1, 2], frozen: [0, 0], savings: [0, 0]);
         File.AppendAllText(Path.Combine(folder, "metrics.jsonl"), "{\"epoch\": 2, \"testTop1\": \n");
         (code, _, err) = CliRun.Neq("compare", folder);
         Assert.Equal(1, code);

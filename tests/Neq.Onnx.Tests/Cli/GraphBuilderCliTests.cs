@@ -24,7 +24,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     [InlineData("--help")]
     [InlineData("resnet", "--help")]
     [InlineData("inspect", "--help")]
-    public void Help_ExitsZeroAndDescribesUsage(params string[] args)
+    public void Help_exits_zero_and_describes_usage(params string[] args)
     {
         var (code, output, error) = Run(args);
         Assert.Equal(CliHost.Ok, code);
@@ -40,7 +40,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     [InlineData("inspect")]
     [InlineData("frobnicate")]
     [InlineData]
-    public void UsageErrors_ExitTwoWithAHint(params string[] args)
+    public void Usage_errors_exit_two_with_a_hint(params string[] args)
     {
         var (code, _, error) = Run(args);
         Assert.Equal(CliHost.Usage, code);
@@ -49,7 +49,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     }
 
     [Fact]
-    public void Resnet_WritesTheCheckedInModelByteForByte()
+    public void Resnet_writes_the_checked_in_model_byte_for_byte()
     {
         var path = Path.Combine(_dir, "r32.onnx");
         var (code, output, error) = Run("resnet", "--depth", "32", "--classes", "10", "-o", path);
@@ -59,7 +59,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     }
 
     [Fact]
-    public void Inspect_ShowsResNet32sSummary()
+    public void Inspect_shows_the_resnet32_summary()
     {
         var (code, output, error) = Run("inspect", RepoPaths.ResNet32Model);
         Assert.Equal((CliHost.Ok, ""), (code, error));
@@ -73,7 +73,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     }
 
     [Fact]
-    public void Inspect_MissingFile_ExitsOneNamingIt()
+    public void Inspect_of_a_missing_file_exits_one_naming_it()
     {
         var path = Path.Combine(_dir, "absent.onnx");
         var (code, _, error) = Run("inspect", path);
@@ -97,7 +97,7 @@ public sealed class GraphBuilderCliTests : IDisposable
 
     [Theory]
     [MemberData(nameof(BadFiles))]
-    public void Inspect_BadFile_ExitsOneWithOneLineNamingIt(string name, byte[] content)
+    public void Inspect_of_a_bad_file_exits_one_with_one_line_naming_it(string name, byte[] content)
     {
         var path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, content);
@@ -108,7 +108,7 @@ public sealed class GraphBuilderCliTests : IDisposable
     }
 
     [Fact]
-    public void Resnet_UnwritableOutput_ExitsOne()
+    public void Resnet_to_an_unwritable_output_exits_one()
     {
         var blocker = Path.Combine(_dir, "file");
         File.WriteAllText(blocker, "");

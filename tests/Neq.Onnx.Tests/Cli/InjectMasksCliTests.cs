@@ -16,7 +16,7 @@ public sealed class InjectMasksCliTests : IDisposable
     static (int Code, string Out, string Err) Run(params string[] args) => CliRun.GraphBuilder(args);
 
     [Fact]
-    public void ResNet32_gets_the_reference_neurons_and_keeps_its_logits()
+    public void Resnet32_gets_the_reference_neurons_and_keeps_its_logits()
     {
         var path = Path.Combine(_dir, "masked.onnx");
         var (code, output, error) = Run("inject-masks", RepoPaths.ResNet32Model, "-o", path);
@@ -104,7 +104,7 @@ public sealed class InjectMasksCliTests : IDisposable
     }
 
     [Fact]
-    public void Find_on_ResNet32_counts_the_reference_neurons_per_kind()
+    public void Find_on_resnet32_counts_the_reference_neurons_per_kind()
     {
         var layers = NeuronLayers.Find(OnnxFile.Load(RepoPaths.ResNet32Model), new NeuronLayerOptions(IncludeClassifier: true));
         Assert.Equal(1136, layers.Where(l => l.Kind == NeuronLayerKind.Conv).Sum(l => l.Channels));

@@ -25,7 +25,7 @@ public sealed class TrainWritesEventFileTests
     {
         using var dir = new TempFolder();
         var data = TinyClassifier.Data(train: 96, test: 32);
-        var artifacts = TrainingArtifacts.Build(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+        var artifacts = TrainingArtifacts.Compile(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
         var checkpoint = dir["checkpoint.onnx"];
         using (var first = new NeqTrainer(artifacts, data, Options(3)))
         {

@@ -1,4 +1,8 @@
 using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Io;
+using Neq.Onnx.Ir;
+using Neq.Onnx.Shapes;
 using Neq.Onnx.Training;
 using Neq.Onnx.Artifacts;
 
@@ -11,8 +15,8 @@ public sealed class NeqTrainerTests
         epochs, BatchSize: 16, new LrSchedule(LrScheduleKind.MultiStep, 0.05, [2], 0.1, epochs), ValSize: 0.1, Seed: 7,
         Threads: 1, UseNeq: neq, new EquilibriumOptions(Eps: 0.01), EvalBatchSize: 32);
 
-    static TrainingArtifactSet Artifacts() =>
-        TrainingArtifacts.Build(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+    static ArtifactCompilation Artifacts() =>
+        TrainingArtifacts.Compile(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
 
     [Fact]
     public void Run_records_every_epoch_and_freezes_only_after_the_first()
@@ -31,6 +35,38 @@ public sealed class NeqTrainerTests
         for (int e = 0; e + 1 < logged.Count; e++) Assert.Equal(logged[e].FrozenPercent, logged[e + 1].TrainedFrozenPercent, 9);
         // Frozen % counts conv and BN channels (8+8+8+8) plus the 10 classifier outputs that never freeze.
         Assert.All(logged, m => Assert.InRange(m.FrozenPercent, 0, 100.0 * 32 / 42 + 1e-9));
+    }
+
+    [Fact]
+    public void A_diverging_loss_names_the_epoch_and_batch_counted_from_1()
+    {
+        // lr 1e30: the first step's loss is computed before any update (finite); the updates then
+        // overflow, so a later batch of the first epoch reports a non-finite loss.
+        var options = Options(2) with { Schedule = new LrSchedule(LrScheduleKind.MultiStep, 1e30, [], 0.1, 2) };
+        using var trainer = new NeqTrainer(Artifacts(), TinyClassifier.Data(), options);
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run((_, _) => { }, _ => { }));
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"at epoch (\d+), batch (\d+) of (\d+) ");
+        Assert.True(m.Success, e.Message);
+        Assert.Equal(1, int.Parse(m.Groups[1].Value));
+        int batch = int.Parse(m.Groups[2].Value), batches = int.Parse(m.Groups[3].Value);
+        Assert.InRange(batch, 2, batches);
+        Assert.Equal((int)Math.Ceiling(trainer.Sizes.Train / 16.0), batches);
+        Assert.Empty(trainer.History);
+    }
+
+    [Fact]
+    public void A_model_that_is_not_a_cifar_classifier_is_refused_naming_its_output()
+    {
+        // [N,3,32,32] → Flatten → Gemm → [N,7]: trainable, but not a CIFAR-10 classifier.
+        var b = new GraphBuilder("g");
+        b.AddInput("x", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 3, 32, 32]));
+        b.AddInitializer(Tensors.Float("w", [7, 3072], new float[7 * 3072]));
+        b.Op("Gemm", [b.Op("Flatten", ["x"]), "w"], [Attr.Int("transB", 1)], output: "y");
+        b.AddOutput("y", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 7]));
+        var compiled = TrainingArtifacts.Compile(OnnxModel.Create(b.Graph), new ArtifactOptions(new OptimizerOptions()));
+        var e = Assert.Throws<OnnxFormatException>(() => new NeqTrainer(compiled, TinyClassifier.Data(), Options(1)));
+        Assert.Contains("output 'y'", e.Message);
+        Assert.Contains("[N,10]", e.Message);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class SpecializedTrainerTests
         3, BatchSize: 16, new LrSchedule(LrScheduleKind.MultiStep, 0.05, [2], 0.1, 3), ValSize: 0.1, Seed: 7,
         Threads: 1, UseNeq: true, new EquilibriumOptions(Eps: 0.3), EvalBatchSize: 32, Specialize: specialize);
 
-    static TrainingArtifactSet Artifacts(OptimizerOptions optimizer) => TrainingArtifacts.Build(TinyClassifier.Model(), new ArtifactOptions(optimizer));
+    static ArtifactCompilation Artifacts(OptimizerOptions optimizer) => TrainingArtifacts.Compile(TinyClassifier.Model(), new ArtifactOptions(optimizer));
 
     public static TheoryData<string, bool> Cases() => new()
     {

@@ -16,8 +16,8 @@ public sealed class StepBindingTests
         epochs, BatchSize: 16, new LrSchedule(LrScheduleKind.MultiStep, 0.05, [2], 0.1, epochs), ValSize: 0.1, Seed: 7,
         Threads: 1, UseNeq: true, new EquilibriumOptions(Eps: 0.3), device, EvalBatchSize: 32);
 
-    static TrainingArtifactSet Artifacts() =>
-        TrainingArtifacts.Build(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+    static ArtifactCompilation Artifacts() =>
+        TrainingArtifacts.Compile(TinyClassifier.Model(), new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
 
     /// <summary>Every progress report (per-step running losses of train, validate and test) and the final state.</summary>
     static (List<TrainerProgress> Steps, List<EpochMetrics> Epochs, TrainerCheckpoint State) Train(StepPath path, int epochs, string device = "cpu")

@@ -21,7 +21,7 @@ public sealed class StepPathTimingTests(ITestOutputHelper log)
     [Trait("Category", "Slow")]
     public void Resnet32_step_time_per_path()
     {
-        var artifacts = TrainingArtifacts.Build(CifarResNet.Build(new CifarResNetOptions(32, 10, 1)),
+        var artifacts = TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(32, 10, 1)),
             new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
         var data = TinyClassifier.Data(train: 6 * 128, test: 1);
         var options = new TrainerOptions(Rounds, 128, new LrSchedule(LrScheduleKind.MultiStep, 0.01, [], 0.1, Rounds), ValSize: 0, Seed: 1,

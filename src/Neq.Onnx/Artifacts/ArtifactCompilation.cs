@@ -1,0 +1,60 @@
+using Neq.Onnx.Ir;
+
+namespace Neq.Onnx.Artifacts;
+
+/// <summary>
+/// What <see cref="TrainingArtifacts.Compile"/> gives back: the artifacts, the typed options they
+/// were built with, and what they were built from (the normalised forward model and its plan:
+/// layers, masks, parameters), kept so that a train.onnx specialised to other masks
+/// (<see cref="SpecializedTrain"/>) costs only the mask injection and the backward pass — not the
+/// normalisation, shape inference and layer search that <see cref="TrainingArtifacts.Compile"/> did once.
+/// </summary>
+public sealed class ArtifactCompilation
+{
+    readonly ModelProto _normalized;
+    readonly ArtifactPlan _plan;
+    readonly IOptimizer _optimizer;
+
+    internal ArtifactCompilation(ModelProto normalized, ArtifactPlan plan, IOptimizer optimizer, ArtifactOptions options, TrainingArtifactSet artifacts)
+    {
+        _normalized = normalized;
+        _plan = plan;
+        _optimizer = optimizer;
+        Options = options;
+        Artifacts = artifacts;
+    }
+
+    /// <summary>The options the artifacts were built with.</summary>
+    public ArtifactOptions Options { get; }
+
+    /// <summary>The graphs and the manifest.</summary>
+    public TrainingArtifactSet Artifacts { get; }
+
+    /// <summary>The neuron layers' masks, in the order of the plan (index <c>i</c> of <see cref="SpecializedTrain"/>'s list).</summary>
+    public IReadOnlyList<ManifestMask> Masks => Artifacts.Manifest.Masks;
+
+    /// <summary>
+    /// train.onnx specialised to known mask values, so that frozen neurons cost no backward time:
+    /// a Conv or Gemm weight with trainable channels A computes only rows A of its gradient (the
+    /// rest are zeros); a parameter whose every channel is frozen gets no gradient nodes (its update
+    /// still runs on a zero gradient, so SGD momentum stays zeroed and Adam's second moment keeps
+    /// decaying exactly as in the general step); and no input gradient flows into a part of the
+    /// network that has nothing left to train. Its inputs and outputs are those of the general
+    /// train.onnx (masks included), so a trainer only swaps the session, and fed
+    /// <paramref name="masksByLayer"/> it computes the same step as the general graph. Fed other
+    /// masks its result is undefined: build it again whenever the masks change.
+    /// </summary>
+    /// <param name="masksByLayer">One mask per layer of <see cref="Masks"/>, in that order (1 trains, 0 freezes).</param>
+    /// <exception cref="ArgumentException">The count of masks or a mask's length does not match the layers.</exception>
+    public ModelProto SpecializedTrain(IReadOnlyList<float[]> masksByLayer)
+    {
+        ArgumentNullException.ThrowIfNull(masksByLayer);
+        if (masksByLayer.Count != _plan.Layers.Count)
+            throw new ArgumentException($"The model has {_plan.Layers.Count} masked layers, but {masksByLayer.Count} masks were given.", nameof(masksByLayer));
+        var known = KnownMasks.Of(_plan, _plan.Layers.Select((l, i) => (l.Mask, masksByLayer[i]))
+            .ToDictionary(p => p.Mask, p => p.Item2, StringComparer.Ordinal));
+        var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, known);
+        TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
+        return train;
+    }
+}

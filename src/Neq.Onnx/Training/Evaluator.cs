@@ -1,0 +1,62 @@
+using Microsoft.ML.OnnxRuntime;
+using Neq.Onnx.Artifacts;
+using Neq.Onnx.Data;
+using Neq.Onnx.Equilibrium;
+using Neq.Onnx.Io;
+
+namespace Neq.Onnx.Training;
+
+/// <summary>
+/// eval.onnx (inference mode) over a loader's images with the step's current parameters and
+/// running statistics: classification statistics, and each neuron layer's activations for the
+/// equilibrium controller when one is given.
+/// </summary>
+sealed class Evaluator : IDisposable
+{
+    readonly ArtifactManifest _m;
+    readonly InferenceSession _session;
+    readonly RunOptions _run = new();
+    readonly string[] _inputs;
+    readonly int _classes;
+
+    public Evaluator(TrainingArtifactSet artifacts, TrainerOptions options, int classes)
+    {
+        _m = artifacts.Manifest;
+        using (var so = Sessions.Options(options.Threads, options.Device))
+            _session = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
+        _inputs = _m.Graphs.First(g => g.Role == "eval").Inputs.Select(i => i.Name).ToArray();
+        _classes = classes;
+    }
+
+    /// <summary>Runs eval.onnx over <paramref name="loader"/>; feeds activations to <paramref name="controller"/> when given.</summary>
+    public ClassificationStats Evaluate(ITrainStep step, BatchLoader loader, string phase, int epoch, EquilibriumController? controller,
+        IProgress<TrainerProgress>? progress, CancellationToken ct)
+    {
+        var stats = new ClassificationStats();
+        var outNames = controller is null ? [_m.Prediction] : new[] { _m.Prediction }.Concat(_m.Activations.Select(a => a.Name)).ToArray();
+        int first = 0;
+        foreach (var batch in loader.ReadEpoch(0, ct))
+        {
+            using (batch)
+            {
+                using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
+                var inputs = _inputs.Select(n => n == _m.DataInputs[0].Name ? x : step.Carried[n].CurrentValue).ToArray();
+                using var outs = _session.Run(_run, _inputs, inputs, outNames);
+                stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
+                if (controller is not null)
+                    Parallel.For(0, _m.Activations.Count, i => controller.Observe(i, first, outs[i + 1].GetTensorDataAsSpan<float>()));
+                first += batch.Count;
+                progress?.Report(new TrainerProgress(phase, epoch, batch.Index + 1, loader.BatchCount, stats.Loss));
+            }
+        }
+        ct.ThrowIfCancellationRequested();
+        return stats;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _session.Dispose();
+        _run.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Neq.Onnx.Training;
+
+/// <summary>
+/// The training step a <see cref="NeqTrainer"/> drives: it owns the step graph's sessions and the
+/// tensors carried from step to step (parameters, optimizer state, running statistics). The local
+/// step (<see cref="LocalStep"/>) runs train.onnx in this process; a data-parallel step would run
+/// grad.onnx, average the gradients across processes, then update.onnx.
+/// </summary>
+public interface ITrainStep : IDisposable
+{
+    /// <summary>Carried tensors by train.onnx input name; their current buffers hold the state after the last step.</summary>
+    IReadOnlyDictionary<string, CarriedTensor> Carried { get; }
+
+    /// <summary>Seconds the last <see cref="UseMasks"/> took to build a step graph for the masks and its session (0: none built).</summary>
+    double SpecializeSeconds { get; }
+
+    /// <summary>Sets the learning rate of the coming steps and (re)binds the per-epoch inputs (learning rate, masks).</summary>
+    void BeginEpoch(double learningRate);
+
+    /// <summary>
+    /// One step on a batch of <paramref name="count"/> images. Returns the batch's loss; when it is
+    /// finite the carried tensors move on to the updated values, otherwise they stay as they were.
+    /// </summary>
+    float Step(OrtValue images, OrtValue labels, int count);
+
+    /// <summary>The prediction of the last step, [count, classes] row-major.</summary>
+    ReadOnlySpan<float> Prediction(int count);
+
+    /// <summary>Makes the step match the masks' current values (called whenever they change).</summary>
+    void UseMasks();
+}
