@@ -31,6 +31,7 @@ public sealed class BatchLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Prefetch);
+        options.Shard?.Validate();
         if (indices is not null)
             foreach (var i in indices)
                 if ((uint)i >= (uint)images.Count)
@@ -55,12 +56,22 @@ public sealed class BatchLoader
     /// <summary>The NCHW shape of batch <paramref name="batchIndex"/>.</summary>
     public long[] BatchShape(int batchIndex) => [BatchLength(batchIndex), _images.Channels, _images.Height, _images.Width];
 
-    /// <summary>Images in batch <paramref name="batchIndex"/>.</summary>
-    public int BatchLength(int batchIndex)
+    /// <summary>Images in batch <paramref name="batchIndex"/>: with a <see cref="BatchLoaderOptions.Shard"/>, this rank's slice of it.</summary>
+    public int BatchLength(int batchIndex) => ShardSlice(batchIndex).Length;
+
+    /// <summary>Images in global batch <paramref name="batchIndex"/>, over all ranks (the step's batch in one process).</summary>
+    public int GlobalBatchLength(int batchIndex)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batchIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(batchIndex, BatchCount);
         return Math.Min(_options.BatchSize, Count - batchIndex * _options.BatchSize);
+    }
+
+    /// <summary>This rank's slice of global batch <paramref name="batchIndex"/>: offset in the batch and length (the whole batch without a shard).</summary>
+    public (int Offset, int Length) ShardSlice(int batchIndex)
+    {
+        var global = GlobalBatchLength(batchIndex);
+        return _options.Shard is { } shard ? shard.Slice(global) : (0, global);
     }
 
     /// <summary>
@@ -83,18 +94,19 @@ public sealed class BatchLoader
     }
 
     /// <summary>
-    /// Writes batch <paramref name="batchIndex"/> of epoch <paramref name="epoch"/> into the caller's
-    /// buffers and returns its image count. Deterministic: the same arguments give the same bytes,
-    /// whichever thread runs it and whatever ran before.
+    /// Writes batch <paramref name="batchIndex"/> of epoch <paramref name="epoch"/> (this rank's slice
+    /// of it with a shard) into the caller's buffers and returns its image count. Deterministic: the
+    /// same arguments give the same bytes, whichever thread runs it and whatever ran before; an image
+    /// is augmented by its position in the epoch, whichever rank reads it.
     /// </summary>
     public int FillBatch(int epoch, int batchIndex, Span<float> images, Span<long> labels)
     {
-        var count = BatchLength(batchIndex);
+        var (offset, count) = ShardSlice(batchIndex);
         var floats = ImageFloats;
         if (images.Length < count * floats) throw new ArgumentException($"Batch {batchIndex} needs {count * floats} floats.", nameof(images));
         if (labels.Length < count) throw new ArgumentException($"Batch {batchIndex} needs {count} labels.", nameof(labels));
         var order = OrderFor(epoch);
-        var first = batchIndex * _options.BatchSize;
+        var first = batchIndex * _options.BatchSize + offset;
         for (var i = 0; i < count; i++)
         {
             var image = order[first + i];

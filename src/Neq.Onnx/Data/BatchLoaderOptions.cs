@@ -8,6 +8,7 @@ namespace Neq.Onnx.Data;
 /// <param name="Prefetch">Batches prepared ahead of the consumer (the bound of the queue).</param>
 /// <param name="Padding">Zero padding on each side for the random crop.</param>
 /// <param name="Normalization">Per-channel normalisation; null means <see cref="ImageNormalization.Cifar10"/>.</param>
+/// <param name="Shard">Data-parallel training: read only this rank's slice of every batch; null reads whole batches.</param>
 public sealed record BatchLoaderOptions(
     int BatchSize,
     bool Shuffle = false,
@@ -15,4 +16,5 @@ public sealed record BatchLoaderOptions(
     ulong Seed = 0,
     int Prefetch = 3,
     int Padding = 4,
-    ImageNormalization? Normalization = null);
+    ImageNormalization? Normalization = null,
+    DataShard? Shard = null);
