@@ -105,7 +105,10 @@ sealed unsafe class MpiLibrary
         fixed (byte* b = buffer)
             ((delegate* unmanaged<byte*, int*, int>)f)(b, &length);
         var text = Encoding.UTF8.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
-        return text.Split('\n', 2)[0].Trim();
+        // First line, whitespace collapsed, Open MPI's build details cut: "Open MPI v4.1.4", "MPICH Version: 4.0.2".
+        var line = string.Join(' ', text.Split('\n', 2)[0].Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        var details = line.IndexOf(", package:", StringComparison.Ordinal);
+        return details > 0 ? line[..details] : line;
     }
 
     /// <summary>MPI_Init_thread(FUNNELED), unless MPI is initialised already (then nothing).</summary>
