@@ -8,7 +8,7 @@ using Neq.Onnx.Distributed;
 // neq-mpi-probe: run by mpirun (or alone, as a single process) from tests/Neq.Onnx.Tests/Distributed.
 //   collectives --out DIR            allreduce (float, double, long; sum, max, min) and broadcast results, one file per rank
 //   step --model plain|bn|resnetD --steps S --batch B --images M --out DIR [--lr L] [--threads T] [--masks]
-//        [--die-rank R --die-after N --die-how exit|throw]
+//        [--die-rank R --die-after N --die-how exit|throw|kill]
 //                                   S data-parallel steps over a seeded synthetic set; parameters and checksum per rank
 // Any error: one "error:" line; with several ranks the job is aborted so that no rank waits forever.
 var options = ParseOptions(args.Skip(1));
@@ -92,7 +92,7 @@ static void Steps(Communicator comm, Dictionary<string, string> options, string 
     var shard = comm.Size > 1 ? new DataShard(comm.Rank, comm.Size) : null;
     var loader = new BatchLoader(ProbeNets.Images(images, seed: 11), new BatchLoaderOptions(batch, Shuffle: true, Augment: true, Seed: 7, Shard: shard));
 
-    var lines = new List<string>();
+    var lines = step.ReadValues().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"initial {kv.Key} {Join(kv.Value)}").ToList();
     var times = new List<double>();
     int done = 0;
     for (int epoch = 0; done < steps; epoch++)
@@ -105,6 +105,7 @@ static void Steps(Communicator comm, Dictionary<string, string> options, string 
                 if (comm.Rank == dieRank && done == dieAfter)
                 {
                     if (dieHow == "throw") throw new InvalidOperationException($"rank {comm.Rank} failed on purpose at step {done}");
+                    if (dieHow == "kill") Process.GetCurrentProcess().Kill(); // SIGKILL: as the OOM killer or a crashed node would
                     Console.Error.WriteLine($"rank {comm.Rank} exits on purpose at step {done}");
                     Environment.Exit(3); // abruptly: no MPI_Finalize, the others wait in their next allreduce
                 }
