@@ -94,6 +94,7 @@ static void Steps(Communicator comm, Dictionary<string, string> options, string 
 
     var lines = step.ReadValues().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"initial {kv.Key} {Join(kv.Value)}").ToList();
     var times = new List<double>();
+    var phases = new List<DataParallelStepTimings>();
     int done = 0;
     for (int epoch = 0; done < steps; epoch++)
     {
@@ -112,6 +113,7 @@ static void Steps(Communicator comm, Dictionary<string, string> options, string 
                 var sw = Stopwatch.StartNew();
                 var result = step.Step(b.Images, b.Labels, lr, masks);
                 times.Add(sw.Elapsed.TotalMilliseconds);
+                phases.Add(step.LastTimings);
                 lines.Add($"step {done} loss {result.Loss.ToString("R", CultureInfo.InvariantCulture)} correct {result.Correct} count {result.Count} local {b.Count}");
                 done++;
             }
@@ -120,7 +122,9 @@ static void Steps(Communicator comm, Dictionary<string, string> options, string 
     step.VerifyIdenticalParameters();
     step.AverageRunningStatistics();
     lines.Add($"checksum {step.ParameterChecksum():x16}");
-    lines.Add($"step_median_ms {Median(times.Skip(1).DefaultIfEmpty(times.FirstOrDefault()).ToList()).ToString("F1", CultureInfo.InvariantCulture)}");
+    // Medians without the first step (session warm-up).
+    string Ms(IEnumerable<double> v) => Median(v.Skip(1).ToList()).ToString("F1", CultureInfo.InvariantCulture);
+    lines.Add($"step_median_ms {Ms(times)} grad {Ms(phases.Select(p => p.Grad * 1e3))} reduce {Ms(phases.Select(p => p.Reduce * 1e3))} update {Ms(phases.Select(p => p.Update * 1e3))}");
     foreach (var (name, value) in step.ReadValues().OrderBy(kv => kv.Key, StringComparer.Ordinal))
         lines.Add($"value {name} {Join(value)}");
     File.WriteAllLines(Path.Combine(dir, $"step.rank{comm.Rank}.txt"), lines);

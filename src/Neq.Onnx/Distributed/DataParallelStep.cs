@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Artifacts;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
+using Neq.Onnx.Ir;
 using Neq.Onnx.Training;
 
 namespace Neq.Onnx.Distributed;
@@ -25,9 +27,12 @@ namespace Neq.Onnx.Distributed;
 /// </para>
 /// <para>
 /// Overlap: grad.onnx is one ONNX Runtime run whose gradients all appear when it returns, so there is
-/// no late-layer gradient to reduce while earlier ones are computed, and one allreduce of the whole
-/// buffer beats buckets of it (fewer latencies). Measured on two local ranks: the ResNet-32 gradient
-/// (1.86 MB) reduces in about a millisecond against a step of seconds (docs/distributed.md).
+/// no late-layer gradient to reduce while earlier ones are computed (that would need grad.onnx cut
+/// into several runs, losing ONNX Runtime's fusion across the cuts), and one allreduce of the whole
+/// buffer beats buckets of it (one latency instead of several). What overlap could hide is small:
+/// on two local ranks of a 2-core machine shared with other work, a 4 MB float allreduce took
+/// 1.0 ms (Open MPI; 28–56 ms under heavy load), and a ResNet-32 step at global batch 128 spent
+/// 0.1 s of 4.4–5.0 s in the reduce phase (1.86 MB of gradients, waiting for the slower rank included).
 /// </para>
 /// Buffers (shapes: n images of this rank, C·H·W per image, K classes):
 /// one flat float buffer holds every gradient, then [n·loss, correct, n] (the reduce buffer);
@@ -38,7 +43,11 @@ public sealed class DataParallelStep : IDisposable
 {
     readonly ArtifactManifest _m;
     readonly Communicator _comm;
-    readonly InferenceSession _grad, _update;
+    readonly InferenceSession _generalGrad, _update;
+    InferenceSession? _specializedGrad;
+    readonly ModelProto _forward;
+    readonly ArtifactOptions _artifactOptions;
+    readonly int _threads;
     readonly RunOptions _run = new();
     readonly ManifestGraph _gradSig, _updateSig;
     readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
@@ -72,6 +81,7 @@ public sealed class DataParallelStep : IDisposable
         if (_m.DataInputs.Count != 1)
             throw new ArgumentException($"The model has {_m.DataInputs.Count} data inputs; the data-parallel step feeds exactly one image batch.", nameof(artifacts));
         _comm = communicator;
+        (_forward, _artifactOptions, _threads) = (artifacts.Infer, ArtifactOptions.FromManifest(_m), options.Threads);
         _gradSig = _m.Graphs.First(g => g.Role == "grad");
         _updateSig = _m.Graphs.First(g => g.Role == "update");
         _imageShape = [.. _m.DataInputs[0].Shape];
@@ -82,7 +92,7 @@ public sealed class DataParallelStep : IDisposable
 
         using (var so = Sessions.Options(options.Threads, "cpu"))
         {
-            _grad = new InferenceSession(OnnxFile.Serialize(artifacts.Grad), so);
+            _generalGrad = new InferenceSession(OnnxFile.Serialize(artifacts.Grad), so);
             _update = new InferenceSession(OnnxFile.Serialize(artifacts.Update), so);
         }
         var memory = DeviceTensors.Host();
@@ -130,6 +140,9 @@ public sealed class DataParallelStep : IDisposable
     /// <summary>Classes of the prediction.</summary>
     public int Classes => _classes;
 
+    /// <summary>Where the last step's time went on this rank.</summary>
+    public DataParallelStepTimings LastTimings { get; private set; }
+
     /// <summary>The logits of this rank's images in the last step, row-major [n, classes] (for training top-k statistics).</summary>
     public ReadOnlyMemory<float> LocalPrediction => _prediction.AsMemory(0, _lastCount * _classes);
 
@@ -153,6 +166,7 @@ public sealed class DataParallelStep : IDisposable
         try
         {
             var tail = _reduce.AsSpan(_gradientFloats);
+            var start = Stopwatch.GetTimestamp();
             if (n > 0)
             {
                 RunGrad(images, labels, n, maskValues);
@@ -167,6 +181,7 @@ public sealed class DataParallelStep : IDisposable
                 Array.Clear(_reduce);
             }
             _lastCount = n;
+            var reduceStart = Stopwatch.GetTimestamp();
             if (_comm.Size > 1)
             {
                 var gradients = _reduce.AsSpan(0, _gradientFloats);
@@ -179,9 +194,12 @@ public sealed class DataParallelStep : IDisposable
             }
             else if (n == 0) throw new InvalidOperationException("The global batch is empty: no rank had an image.");
             _lr[0] = lr;
+            var updateStart = Stopwatch.GetTimestamp();
             RunUpdate(maskValues);
             foreach (var c in _parameters) c.Swap();
             foreach (var c in _state) c.Swap();
+            LastTimings = new(Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds, Stopwatch.GetElapsedTime(reduceStart, updateStart).TotalSeconds,
+                Stopwatch.GetElapsedTime(updateStart).TotalSeconds);
             return new DataParallelStepResult(tail[0], (long)tail[1], (int)tail[2]);
         }
         finally
@@ -210,7 +228,7 @@ public sealed class DataParallelStep : IDisposable
             : _gradients.TryGetValue(name, out var g) ? g
             : _outputOf.TryGetValue(name, out var c) ? c.NextValue
             : throw new OnnxFormatException($"grad.onnx output '{name}' is neither loss, correct, prediction, gradient nor running statistic.")).ToArray();
-        _grad.Run(_run, inputNames, inputs, outputNames, outputs);
+        (_specializedGrad ?? _generalGrad).Run(_run, inputNames, inputs, outputNames, outputs);
     }
 
     void RunUpdate(Dictionary<string, (OrtValue Value, bool Owned)> masks)
@@ -241,6 +259,22 @@ public sealed class DataParallelStep : IDisposable
             values[name] = (OrtValue.CreateTensorValueFromMemory(data, [channels]), true);
         }
         return values;
+    }
+
+    /// <summary>
+    /// Runs grad.onnx specialised to <paramref name="masks"/> from now on (<see cref="TrainingArtifacts.BuildSpecializedGrad"/>:
+    /// frozen neurons cost no weight-gradient work), or the general grad.onnx again when null or
+    /// nothing is frozen. Call it on every rank with the same (broadcast) masks whenever they change,
+    /// and pass the same masks to <see cref="Step"/>: graphs are deterministic, so every rank then runs the same step.
+    /// </summary>
+    public void SpecializeTo(IReadOnlyDictionary<string, float[]>? masks)
+    {
+        _specializedGrad?.Dispose();
+        _specializedGrad = null;
+        if (masks is null || masks.Values.All(v => v.All(x => x != 0))) return;
+        var grad = TrainingArtifacts.BuildSpecializedGrad(_forward, _artifactOptions, masks);
+        using var so = Sessions.Options(_threads, "cpu");
+        _specializedGrad = new InferenceSession(OnnxFile.Serialize(grad), so);
     }
 
     /// <summary>Host copies of every carried tensor (parameters, optimizer state, running statistics) by input name.</summary>
@@ -350,7 +384,8 @@ public sealed class DataParallelStep : IDisposable
         _lossValue.Dispose();
         _correctValue.Dispose();
         _lrValue.Dispose();
-        _grad.Dispose();
+        _generalGrad.Dispose();
+        _specializedGrad?.Dispose();
         _update.Dispose();
         _run.Dispose();
     }

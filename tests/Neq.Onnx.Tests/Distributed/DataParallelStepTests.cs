@@ -98,4 +98,30 @@ public sealed class DataParallelStepTests
         Assert.Contains("3072 floats", Assert.Throws<ArgumentException>(() => step.Step(images.AsMemory(1), labels, 0.1f)).Message);
         Assert.Contains("no rank had an image", Assert.Throws<InvalidOperationException>(() => step.Step(Memory<float>.Empty, Memory<long>.Empty, 0.1f)).Message);
     }
+
+    [Fact]
+    public void A_grad_graph_specialised_to_the_masks_takes_the_general_step()
+    {
+        var artifacts = Artifacts();
+        // conv1 keeps channels 0 and 5 (a quarter: rows gathered), conv2 is wholly frozen (no gradient nodes).
+        var masks = artifacts.Manifest.Masks.ToDictionary(k => k.Name, k => Enumerable.Range(0, k.Channels)
+            .Select(c => k.Layer == "conv2" ? 0f : k.Layer == "conv1" ? (c is 0 or 5 ? 1f : 0f) : 1f).ToArray());
+        using var general = new DataParallelStep(artifacts, new SingleProcessCommunicator(), new DataParallelStepOptions(1));
+        using var specialised = new DataParallelStep(artifacts, new SingleProcessCommunicator(), new DataParallelStepOptions(1));
+        specialised.SpecializeTo(masks);
+        for (int s = 0; s < 2; s++)
+        {
+            var (images, labels) = Batch(10 + s, 5);
+            var (a, b) = (general.Step(images, labels, 0.05f, masks), specialised.Step(images, labels, 0.05f, masks));
+            Assert.Equal(a.Correct, b.Correct);
+            Assert.Equal(a.Loss, b.Loss, 1e-5f);
+        }
+        var (expected, actual) = (general.ReadValues(), specialised.ReadValues());
+        foreach (var (name, e) in expected)
+            for (int i = 0; i < e.Length; i++)
+                Assert.True(Math.Abs(actual[name][i] - e[i]) <= 1e-5 * (1 + Math.Abs(e[i])), $"{name}[{i}]: specialised {actual[name][i]}, general {e[i]}");
+        specialised.SpecializeTo(null); // back to the general graph
+        var (x, y) = Batch(20, 3);
+        Assert.Equal(general.Step(x, y, 0.05f, masks).Correct, specialised.Step(x, y, 0.05f, masks).Correct);
+    }
 }
