@@ -13,6 +13,29 @@ public sealed class MpiCollectiveTests
     [MpiFact("mpich")]
     public void Allreduce_and_broadcast_give_the_hand_computed_results_under_mpich() => Check("mpich", "MPICH");
 
+    [MpiFact("mpich")]
+    public void MPI_LIB_chooses_the_library()
+    {
+        var dir = Directory.CreateTempSubdirectory("neq-mpi-lib-").FullName;
+        try
+        {
+            var (code, output) = MpiRun.Mpi("mpich", 2, ["collectives", "--out", dir], TimeSpan.FromSeconds(60), mpiLib: "libmpich.so.12");
+            Assert.True(code == 0, output);
+            Assert.Contains("(libmpich.so.12), 2 ranks", File.ReadAllText(Path.Combine(dir, "collectives.rank0.txt")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [MpiFact("mpich", "openmpi")]
+    public void A_library_of_another_implementation_than_the_launchers_is_refused_with_one_error()
+    {
+        // Open MPI's library under MPICH's launcher initialises as a singleton: each rank would train alone.
+        var (code, output) = MpiRun.Mpi("mpich", 2, ["collectives", "--out", Path.GetTempPath()], TimeSpan.FromSeconds(60), mpiLib: "libmpi.so.40");
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: The launcher (Mpich) started 2 processes, but libmpi.so.40 (Open MPI", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
     static void Check(string implementation, string name)
     {
         var dir = Directory.CreateTempSubdirectory("neq-mpi-collectives-").FullName;

@@ -18,23 +18,25 @@ static class MpiRun
     /// <c>mpirun.&lt;implementation&gt; -np <paramref name="ranks"/> neq-mpi-probe args…</c>: exit code and
     /// combined output, or a failed assertion (after killing the job) when it outlives <paramref name="limit"/>.
     /// Open MPI refuses root without --allow-run-as-root, and more ranks than free cores without --oversubscribe.
+    /// <paramref name="mpiLib"/>, when given, is the ranks' MPI_LIB.
     /// </summary>
-    public static (int ExitCode, string Output) Mpi(string implementation, int ranks, IEnumerable<string> args, TimeSpan limit)
+    public static (int ExitCode, string Output) Mpi(string implementation, int ranks, IEnumerable<string> args, TimeSpan limit, string? mpiLib = null)
     {
         var launcher = Launcher(implementation) ?? throw new InvalidOperationException($"mpirun.{implementation} is not installed");
         List<string> all = implementation == "openmpi" ? ["--allow-run-as-root", "--oversubscribe", "-np", $"{ranks}"] : ["-np", $"{ranks}"];
-        return Run(launcher, [.. all, Probe, .. args], limit);
+        return Run(launcher, [.. all, Probe, .. args], limit, mpiLib);
     }
 
     /// <summary>The probe as a single process, without a launcher.</summary>
-    public static (int ExitCode, string Output) Alone(IEnumerable<string> args, TimeSpan limit) => Run(Probe, args, limit);
+    public static (int ExitCode, string Output) Alone(IEnumerable<string> args, TimeSpan limit) => Run(Probe, args, limit, null);
 
-    static (int, string) Run(string exe, IEnumerable<string> args, TimeSpan limit)
+    static (int, string) Run(string exe, IEnumerable<string> args, TimeSpan limit, string? mpiLib)
     {
         var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) info.ArgumentList.Add(a);
         // The test host may itself run under a launcher's environment; the probe must see only its own.
         foreach (var v in new[] { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "MPI_LIB" }) info.Environment.Remove(v);
+        if (mpiLib is not null) info.Environment["MPI_LIB"] = mpiLib; // launchers pass their environment on to the ranks
         var output = new StringBuilder();
         using var p = Process.Start(info)!;
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
