@@ -29,7 +29,13 @@ public sealed class MpiCommunicator : Communicator
     {
         if (Interlocked.Exchange(ref _created, 1) != 0)
             throw new InvalidOperationException("MPI is initialised once per process: an MpiCommunicator exists already (MPI cannot start again after MPI_Finalize).");
-        var mpi = MpiLibrary.Load(MpiLaunch.LibraryCandidates(launch?.Implementation, Environment.GetEnvironmentVariable));
+        MpiLibrary mpi;
+        try { mpi = MpiLibrary.Load(MpiLaunch.LibraryCandidates(launch?.Implementation, Environment.GetEnvironmentVariable)); }
+        catch
+        {
+            Interlocked.Exchange(ref _created, 0); // MPI never started: another attempt (another MPI_LIB) may follow
+            throw;
+        }
         mpi.InitializeMpi();
         var world = new MpiCommunicator(mpi);
         if (launch is not null && world.Size != launch.Size)
