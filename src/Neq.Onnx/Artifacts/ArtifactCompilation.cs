@@ -48,13 +48,33 @@ public sealed class ArtifactCompilation
     /// <exception cref="ArgumentException">The count of masks or a mask's length does not match the layers.</exception>
     public ModelProto SpecializedTrain(IReadOnlyList<float[]> masksByLayer)
     {
+        var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, Known(masksByLayer));
+        TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
+        return train;
+    }
+
+    /// <summary>
+    /// grad.onnx specialised to known mask values, as <see cref="SpecializedTrain"/> specialises
+    /// train.onnx: for the data-parallel step, where every rank builds it from the same broadcast
+    /// masks and so runs the same graph. Same inputs and outputs as the general grad.onnx; fed
+    /// <paramref name="masksByLayer"/> it gives the same gradients (up to float32 rounding of sums
+    /// over fewer rows), fed others its result is undefined.
+    /// </summary>
+    /// <param name="masksByLayer">One mask per layer of <see cref="Masks"/>, in that order (1 trains, 0 freezes).</param>
+    /// <exception cref="ArgumentException">The count of masks or a mask's length does not match the layers.</exception>
+    public ModelProto SpecializedGrad(IReadOnlyList<float[]> masksByLayer)
+    {
+        var (grad, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, Known(masksByLayer));
+        TrainingArtifacts.FinishGrad(grad, _plan, gradients);
+        return grad;
+    }
+
+    KnownMasks Known(IReadOnlyList<float[]> masksByLayer)
+    {
         ArgumentNullException.ThrowIfNull(masksByLayer);
         if (masksByLayer.Count != _plan.Layers.Count)
             throw new ArgumentException($"The model has {_plan.Layers.Count} masked layers, but {masksByLayer.Count} masks were given.", nameof(masksByLayer));
-        var known = KnownMasks.Of(_plan, _plan.Layers.Select((l, i) => (l.Mask, masksByLayer[i]))
+        return KnownMasks.Of(_plan, _plan.Layers.Select((l, i) => (l.Mask, masksByLayer[i]))
             .ToDictionary(p => p.Mask, p => p.Item2, StringComparer.Ordinal));
-        var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, known);
-        TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
-        return train;
     }
 }

@@ -144,7 +144,7 @@ public static partial class TrainingArtifacts
         return (core, named);
     }
 
-    static void FinishGrad(ModelProto grad, ArtifactPlan plan, IReadOnlyDictionary<string, string> gradients)
+    internal static void FinishGrad(ModelProto grad, ArtifactPlan plan, IReadOnlyDictionary<string, string> gradients)
     {
         grad.Graph.Name = "grad";
         var b = new GraphBuilder(grad.Graph);

@@ -35,6 +35,7 @@ public sealed class BatchLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Prefetch);
+        options.Shard?.Validate();
         if (indices is not null)
             foreach (var i in indices)
                 if ((uint)i >= (uint)images.Count)
@@ -115,12 +116,22 @@ public sealed class BatchLoader
     /// </summary>
     public long[] BatchShape(int batchIndex) => [BatchLength(batchIndex), .. _sampleShape];
 
-    /// <summary>Images in batch <paramref name="batchIndex"/>.</summary>
-    public int BatchLength(int batchIndex)
+    /// <summary>Images in batch <paramref name="batchIndex"/>: with a <see cref="BatchLoaderOptions.Shard"/>, this rank's slice of it.</summary>
+    public int BatchLength(int batchIndex) => ShardSlice(batchIndex).Length;
+
+    /// <summary>Images in global batch <paramref name="batchIndex"/>, over all ranks (the step's batch in one process).</summary>
+    public int GlobalBatchLength(int batchIndex)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batchIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(batchIndex, BatchCount);
         return Math.Min(_options.BatchSize, Count - batchIndex * _options.BatchSize);
+    }
+
+    /// <summary>This rank's slice of global batch <paramref name="batchIndex"/>: offset in the batch and length (the whole batch without a shard).</summary>
+    public (int Offset, int Length) ShardSlice(int batchIndex)
+    {
+        var global = GlobalBatchLength(batchIndex);
+        return _options.Shard is { } shard ? shard.Slice(global) : (0, global);
     }
 
     /// <summary>
@@ -143,9 +154,10 @@ public sealed class BatchLoader
     }
 
     /// <summary>
-    /// Writes batch <paramref name="batchIndex"/> of epoch <paramref name="epoch"/> into the caller's
-    /// buffers and returns its image count. Deterministic: the same arguments give the same bytes,
-    /// whichever thread runs it and whatever ran before.
+    /// Writes batch <paramref name="batchIndex"/> of epoch <paramref name="epoch"/> (this rank's slice
+    /// of it with a shard) into the caller's buffers and returns its image count. Deterministic: the
+    /// same arguments give the same bytes, whichever thread runs it and whatever ran before; an image
+    /// is augmented by its position in the epoch, whichever rank reads it.
     /// </summary>
     public int FillBatch(int epoch, int batchIndex, Span<float> images, Span<long> labels) => FillBatch(epoch, batchIndex, images, labels, []);
 
@@ -156,14 +168,14 @@ public sealed class BatchLoader
     /// </summary>
     public int FillBatch(int epoch, int batchIndex, Span<float> images, Span<long> labels, Span<float> targets)
     {
-        var count = BatchLength(batchIndex);
+        var (offset, count) = ShardSlice(batchIndex);
         var floats = ImageFloats;
         if (images.Length < count * floats) throw new ArgumentException($"Batch {batchIndex} needs {count * floats} floats.", nameof(images));
         var classLabels = _samples?.HasClassLabels ?? true;
         if (classLabels && labels.Length < count) throw new ArgumentException($"Batch {batchIndex} needs {count} labels.", nameof(labels));
         if (!classLabels && targets.Length < count * _targetFloats) throw new ArgumentException($"Batch {batchIndex} needs {count * _targetFloats} target floats.", nameof(targets));
         var order = OrderFor(epoch);
-        var first = batchIndex * _options.BatchSize;
+        var first = batchIndex * _options.BatchSize + offset;
         if (_images is not null)
         {
             for (var i = 0; i < count; i++)

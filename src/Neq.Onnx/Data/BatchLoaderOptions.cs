@@ -11,6 +11,7 @@ namespace Neq.Onnx.Data;
 /// <param name="Flip">Whether <paramref name="Augment"/> includes the horizontal flip (false: crop only, <see cref="AugmentMode.Crop"/>).</param>
 /// <param name="ChannelsLast">Write image batches as N, H, W, C (a channels-last model input) instead of N, C, H, W.</param>
 /// <param name="SampleShape">The per-sample shape batches take (<see cref="BatchLoader.BatchShape"/>), e.g. (784) for a flattened 1×28×28 image; null keeps the set's own shape. Same element count.</param>
+/// <param name="Shard">Data-parallel training: read only this rank's slice of every batch; null reads whole batches.</param>
 public sealed record BatchLoaderOptions(
     int BatchSize,
     bool Shuffle = false,
@@ -21,4 +22,5 @@ public sealed record BatchLoaderOptions(
     ImageNormalization? Normalization = null,
     bool Flip = true,
     bool ChannelsLast = false,
-    IReadOnlyList<int>? SampleShape = null);
+    IReadOnlyList<int>? SampleShape = null,
+    DataShard? Shard = null);
