@@ -118,7 +118,10 @@ public sealed class OptimizerTests
         var outNames = model.Graph.Output.Select(o => o.Name).ToArray();
         try
         {
-            using var results = session.Run(new RunOptions(), names, values, outNames);
+            // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+            // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, names, values, outNames);
             return outNames.Select((n, i) => (n, results[i].GetTensorDataAsSpan<float>().ToArray())).ToDictionary(t => t.n, t => t.Item2);
         }
         finally { foreach (var v in values) v.Dispose(); }

@@ -50,7 +50,10 @@ sealed class OrtRunner : IDisposable
                 });
             }
             var outNames = outputs ?? Model.Graph.Output.Select(o => o.Name).ToArray();
-            using var results = _session.Run(new RunOptions(), names, values, outNames);
+            // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+            // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outNames);
             var map = new Dictionary<string, Feed>(StringComparer.Ordinal);
             for (int i = 0; i < outNames.Count; i++)
             {

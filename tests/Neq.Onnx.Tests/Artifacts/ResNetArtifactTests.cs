@@ -85,7 +85,10 @@ public sealed class ResNetArtifactTests(ITestOutputHelper log)
         var infer = TrainingArtifacts.WithTrainedValues(set.Infer, trained);
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxFile.Serialize(infer));
         using var x = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(feeds[CifarResNet.InputName].Floats, [2, 3, 32, 32]);
-        using var o = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [CifarResNet.InputName], [x], [CifarResNet.OutputName]);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var o = session.Run(runOptions, [CifarResNet.InputName], [x], [CifarResNet.OutputName]);
         var logits = o[0].GetTensorDataAsSpan<float>().ToArray();
         Assert.Equal(20, logits.Length);
         for (int i = 0; i < logits.Length; i++)

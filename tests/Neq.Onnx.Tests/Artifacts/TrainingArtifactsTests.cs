@@ -156,7 +156,10 @@ public sealed class TrainingArtifactsTests
         // infer.onnx in a plain session: no project code, parameters as initializers.
         using var plain = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxFile.Serialize(infer));
         using var x = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(feeds["input"].Floats, feeds["input"].Shape);
-        using var outputs = plain.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["input"], [x], ["logits"]);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var outputs = plain.Run(runOptions, ["input"], [x], ["logits"]);
         var logits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         var evalLogits = e["logits"].Floats;
         Assert.Equal(evalLogits.Length, logits.Length);

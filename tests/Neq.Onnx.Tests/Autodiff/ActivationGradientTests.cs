@@ -126,7 +126,10 @@ public sealed class ActivationGradientTests
         var x = Enumerable.Range(0, 20).Select(i => 0.5 + i * 0.1).ToArray();
         using var session = new InferenceSession(OnnxFile.Serialize(model));
         using var input = OrtValue.CreateTensorValueFromMemory(x, [4, 5]);
-        using var outputs = session.Run(new RunOptions(), ["x"], [input], ["y", "mask", grads["x"]!]);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["x"], [input], ["y", "mask", grads["x"]!]);
         var y = outputs[0].GetTensorDataAsSpan<double>().ToArray();
         var mask = outputs[1].GetTensorDataAsSpan<bool>().ToArray();
         var dx = outputs[2].GetTensorDataAsSpan<double>().ToArray();

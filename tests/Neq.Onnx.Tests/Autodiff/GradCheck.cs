@@ -79,8 +79,17 @@ public static class GradCheck
         row.Finish?.Invoke(probe);
         probe.Graph.Output.Add(new ValueInfoProto { Name = "y" });
         using var s = new InferenceSession(OnnxFileBytes(probe));
-        using var outputs = s.Run(new RunOptions(), Names(row), Values(row, values), ["y"]);
-        var yShape = outputs[0].GetTensorTypeAndShape().Shape;
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new RunOptions();
+        var inputs = Values(row, values); // held (and disposed) after the run, like the run options
+        long[] yShape;
+        try
+        {
+            using var outputs = s.Run(runOptions, Names(row), inputs, ["y"]);
+            yShape = outputs[0].GetTensorTypeAndShape().Shape;
+        }
+        finally { foreach (var v in inputs) v.Dispose(); }
         var count = (int)yShape.Aggregate(1L, (a, c) => a * c);
         var r = Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         var rName = b.Const("R", row.Type == DataType.Double ? Tensors.Double("R", yShape, r) : Tensors.Float("R", yShape, r.Select(v => (float)v).ToArray()));
@@ -106,7 +115,10 @@ public static class GradCheck
         var inputs = Values(row, values);
         try
         {
-            using var o = s.Run(new RunOptions(), Names(row), inputs, ["loss"]);
+            // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+            // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+            using var runOptions = new RunOptions();
+            using var o = s.Run(runOptions, Names(row), inputs, ["loss"]);
             return row.Type == DataType.Double ? o[0].GetTensorDataAsSpan<double>()[0] : o[0].GetTensorDataAsSpan<float>()[0];
         }
         finally { foreach (var v in inputs) v.Dispose(); }
@@ -117,7 +129,10 @@ public static class GradCheck
         var inputs = Values(row, values);
         try
         {
-            using var o = s.Run(new RunOptions(), Names(row), inputs, outputs);
+            // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+            // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+            using var runOptions = new RunOptions();
+            using var o = s.Run(runOptions, Names(row), inputs, outputs);
             return o.Select(v => row.Type == DataType.Double
                 ? v.GetTensorDataAsSpan<double>().ToArray()
                 : v.GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray()).ToArray();

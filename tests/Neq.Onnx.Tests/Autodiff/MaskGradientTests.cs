@@ -89,7 +89,10 @@ public sealed class MaskGradientTests
         using var input = row.Type == DataType.Double
             ? Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(p.ToArray(), row.Shape)
             : Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(p.Select(v => (float)v).ToArray(), row.Shape);
-        using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["P"], [input], [output]);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var results = session.Run(runOptions, ["P"], [input], [output]);
         return row.Type == DataType.Double
             ? results[0].GetTensorDataAsSpan<double>().ToArray()
             : results[0].GetTensorDataAsSpan<float>().ToArray().Select(v => (double)v).ToArray();

@@ -110,7 +110,10 @@ public sealed class NormalizationGradientTests
         using var session = new InferenceSession(OnnxFile.Serialize(model));
         var feeds = new[] { OrtValue.CreateTensorValueFromMemory(x, shape) }
             .Concat(new[] { scale, bias, mean, var }.Select(v => OrtValue.CreateTensorValueFromMemory(v, [shape[1]]))).ToArray();
-        using var results = session.Run(new RunOptions(), BnInputs, feeds, outputs);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, BnInputs, feeds, outputs);
         var got = results.Select(r => r.GetTensorDataAsSpan<double>().ToArray()).ToArray();
 
         var first = Reference(x, shape, scale, bias, mean, var, eps1, mom1);

@@ -32,7 +32,10 @@ static class OrtRunner
         var values = names.Select(n => OrtValue.CreateTensorValueFromMemory(feeds[n].Data, feeds[n].Shape)).ToArray();
         try
         {
-            using var results = session.Run(new RunOptions(), names, values, outputs);
+            // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+            // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, names, values, outputs);
             var r = new Dictionary<string, float[]>(StringComparer.Ordinal);
             for (int i = 0; i < outputs.Count; i++) r[outputs[i]] = results[i].GetTensorDataAsSpan<float>().ToArray();
             return r;

@@ -149,7 +149,10 @@ public sealed class ShapeInferenceOrtTests
         var inputs = graph.Input.Select(i => Parse(Format(TensorType.FromValueInfo(i)))).ToArray();
         var values = inputs.Select(t => OrtValue.CreateTensorValueFromMemory(
             Enumerable.Range(0, (int)t.KnownDims().Aggregate(1L, (a, c) => a * c)).Select(i => (i % 5) - 2f).ToArray(), t.KnownDims())).ToArray();
-        using var results = session.Run(new RunOptions(), graph.Input.Select(i => i.Name).ToArray(), values, produced);
+        // Held in a variable until the run returns (RunOptionsLifetimeTests): Run passes on only the native handle, so an
+        // unreferenced RunOptions can be finalized, its native memory freed, while the run still reads it.
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, graph.Input.Select(i => i.Name).ToArray(), values, produced);
         var actual = results.Select(v => v.GetTensorTypeAndShape())
             .Select(s => Format(new TensorType((DataType)(int)s.ElementDataType, s.Shape.Select(Dim.Of).ToArray()))).ToArray();
         var expected = produced.Select(o => Format(inferred.TypeOf(o))).ToArray();
