@@ -53,11 +53,13 @@ public sealed class RunFolder(string path)
         Plots.Write(System.IO.Path.Combine(Path, "plots"), _history, _last);
     }
 
+    // The CSV files are for people: epochs counted from 1, as on the console and in the plots
+    // (metrics.jsonl keeps the trainer's 0-based index, which RunHistory reads).
     string Csv()
     {
         var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s\n");
         foreach (var h in _history)
-            sb.AppendLine(string.Join(",", new object[] { h.Epoch, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
+            sb.AppendLine(string.Join(",", new object[] { h.Epoch + 1, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
                 h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds }
                 .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
         return sb.ToString();
@@ -68,7 +70,7 @@ public sealed class RunFolder(string path)
         var layers = _history.LastOrDefault()?.FrozenPercentPerLayer.Keys.ToArray() ?? [];
         var sb = new StringBuilder("epoch," + string.Join(",", layers) + "\n");
         foreach (var h in _history)
-            sb.AppendLine(h.Epoch.ToString(CultureInfo.InvariantCulture) + "," + string.Join(",", layers.Select(l => h.FrozenPercentPerLayer.GetValueOrDefault(l).ToString("0.##", CultureInfo.InvariantCulture))));
+            sb.AppendLine((h.Epoch + 1).ToString(CultureInfo.InvariantCulture) + "," + string.Join(",", layers.Select(l => h.FrozenPercentPerLayer.GetValueOrDefault(l).ToString("0.##", CultureInfo.InvariantCulture))));
         return sb.ToString();
     }
 

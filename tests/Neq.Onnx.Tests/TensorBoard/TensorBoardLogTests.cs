@@ -10,7 +10,7 @@ namespace Neq.Onnx.Tests.TensorBoard;
 public sealed class TensorBoardLogTests
 {
     /// <summary>Epoch <paramref name="e"/> (0-based) with every field distinct; the validation numbers NaN when <paramref name="noVal"/>.</summary>
-    static EpochMetrics Metrics(int e, bool noVal = false) => new(
+    internal static EpochMetrics Metrics(int e, bool noVal = false) => new(
         Epoch: e, Lr: 0.1 / (e + 1), TrainLoss: 2.3 - 0.25 * e, TrainTop1: 20 + 7.5 * e, TrainTop5: 60 + 3.25 * e,
         ValLoss: noVal ? double.NaN : 2.4 - 0.2 * e, ValTop1: noVal ? double.NaN : 18 + 6 * e, ValTop5: noVal ? double.NaN : 55 + 4 * e,
         TestLoss: 2.35 - 0.22 * e, TestTop1: 19 + 6.5 * e, TestTop5: 58 + 3.5 * e,
