@@ -35,7 +35,7 @@ public static class TrainFromCode
         return trainer.History;
     }
 
-    /// <summary>Signals x_t = s·t/16 + noise with slope s = ±1: label 1 when rising.</summary>
+    /// <summary>Signals x_t = s·t/16 + noise (uniform, ±1.5) with slope s = ±1: label 1 when rising.</summary>
     static SampleSet Signals(int count, int seed)
     {
         var rng = new Random(seed);
@@ -43,7 +43,7 @@ public static class TrainFromCode
         for (var i = 0; i < count; i++)
         {
             labels[i] = rng.Next(2);
-            for (var t = 0; t < 16; t++) x[i * 16 + t] = (labels[i] * 2 - 1) * t / 16f + (float)(rng.NextDouble() - 0.5);
+            for (var t = 0; t < 16; t++) x[i * 16 + t] = (labels[i] * 2 - 1) * t / 16f + (float)(rng.NextDouble() - 0.5) * 3;
         }
         return SampleSet.FromFloats(x, [1, 16], labels);
     }
