@@ -53,7 +53,7 @@ public sealed class DatasetCliTests
         var (code, output, err) = Run("train", "--model", model, "--dataset", "mnist", "--data", data, "--out", run, "--epochs", "1",
             "--batch-size", "10", "--val-size", "0.2", "--threads", "1", "--lr", "0.02");
         Assert.True(code == 0, err);
-        Assert.Contains($"data: mnist from {data} — 48 training, 12 validation, 20 test samples", output);
+        Assert.Contains($"data: {data} — 48 training, 12 validation, 20 test images", output);
         Assert.Contains("note: mnist: 28×28 images zero-padded to 32×32 around the centre", output);
         Assert.Equal(IdxDatasets.Mnist.ClassNames, File.ReadAllLines(Path.Combine(run, "classes.txt")));
         var source = RunConfig.FromFile(Path.Combine(run, "run.json")).Source;
@@ -62,13 +62,46 @@ public sealed class DatasetCliTests
         // --resume reloads the same data from run.json (the finished run has nothing left to train).
         var (resumed, resumedOut, resumedErr) = Run("train", "--resume", run);
         Assert.True(resumed == 0, resumedErr);
-        Assert.Contains($"data: mnist from {data} — 48 training, 12 validation, 20 test samples", resumedOut);
+        Assert.Contains($"data: {data} — 48 training, 12 validation, 20 test images", resumedOut);
         Assert.Contains("resuming after epoch 1", resumedOut);
 
         var (evalCode, evalOut, evalErr) = Run("eval", Path.Combine(run, "infer.onnx"), "--dataset", "mnist", "--data", data, "--threads", "1");
         Assert.True(evalCode == 0, evalErr);
         Assert.Contains("mnist test (20 images)", evalOut);
         Assert.Contains("note: mnist: 28×28 images zero-padded to 32×32", evalOut);
+    }
+
+    [Fact]
+    public void Arch_builds_the_resnet_for_the_data_class_count()
+    {
+        // CIFAR-100 with coarse labels: 20 classes, so resnet20-cifar ends in [N,20].
+        using var tmp = new TempFolder();
+        var folder = Path.Combine(tmp["c100"], "cifar-100-binary");
+        Directory.CreateDirectory(folder);
+        byte[] Records(int count)
+        {
+            var bytes = new byte[count * Cifar100.RecordBytes];
+            for (var r = 0; r < count; r++)
+            {
+                (bytes[r * Cifar100.RecordBytes], bytes[r * Cifar100.RecordBytes + 1]) = ((byte)(r % 20), (byte)(r % 100));
+                for (var j = 0; j < 3072; j++) bytes[r * Cifar100.RecordBytes + 2 + j] = (byte)(r + 3 * j);
+            }
+            return bytes;
+        }
+        File.WriteAllBytes(Path.Combine(folder, "train.bin"), Records(20));
+        File.WriteAllBytes(Path.Combine(folder, "test.bin"), Records(10));
+        File.WriteAllLines(Path.Combine(folder, "coarse_label_names.txt"), Enumerable.Range(0, 20).Select(i => $"coarse{i}"));
+        File.WriteAllLines(Path.Combine(folder, "fine_label_names.txt"), Enumerable.Range(0, 100).Select(i => $"fine{i}"));
+        var run = tmp["run"];
+        var (code, output, err) = Run("train", "--arch", "resnet20-cifar", "--dataset", "cifar100", "--labels", "coarse", "--data", tmp["c100"],
+            "--out", run, "--epochs", "1", "--batch-size", "8", "--val-size", "0.2", "--threads", "1", "--augment", "none");
+        Assert.True(code == 0, err);
+        Assert.Contains("16 training, 4 validation, 10 test images", output);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"coarse{i}"), File.ReadAllLines(Path.Combine(run, "classes.txt")));
+        var logits = OnnxFile.Load(Path.Combine(run, "infer.onnx")).Graph.Output[0].Type.TensorType.Shape.Dim;
+        Assert.Equal(20, logits[1].DimValue);
+        var source = RunConfig.FromFile(Path.Combine(run, "run.json")).Source;
+        Assert.Equal(("cifar100", Cifar100Labels.Coarse, (AugmentMode?)AugmentMode.None), (source.Dataset, source.Labels, source.Augment));
     }
 
     [Fact]
