@@ -24,14 +24,16 @@ public sealed class TrainConsole(TextWriter output)
         output.Write(string.Create(CultureInfo.InvariantCulture, $"\rdownloading CIFAR-10: {p.BytesReceived / 1048576.0:0.0} MiB{(p.TotalBytes is long t ? $" of {t / 1048576.0:0.0} MiB" : "")}   ")));
 
     /// <summary>Prints what is about to run.</summary>
-    public void Header(RunConfig c, NeqTrainer t, RunFolder folder, string dataSource)
+    public void Header(RunConfig c, NeqTrainer t, RunFolder folder, Dataset data)
     {
         var (train, val, test) = t.Sizes;
         var (o, lr, eq) = (c.Trainer, c.Trainer.Schedule, c.Trainer.Equilibrium);
         var schedule = FlagNames.Of(FlagNames.Schedules, lr.Kind);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"neq train: {c.Source.Model ?? c.Source.Arch}, {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {lr.BaseLr} ({schedule}{(lr.Kind == LrScheduleKind.MultiStep ? " " + string.Join(",", lr.Milestones) : "")}), batch {o.BatchSize}, {o.Epochs} epochs, {(!o.UseNeq ? "baseline (no NEq)" : $"NEq ε {eq.Eps} μ {eq.VelocityMu} {FlagNames.Of(FlagNames.Rules, eq.VelocityRule)}")}, seed {o.Seed}, {o.Device}"));
-        output.WriteLine($"data: {dataSource} — {train} training, {val} validation, {test} test images; run folder {folder.Path}");
+        var noun = data.Train.Element == SampleElement.Byte && data.Train.Shape.Count == 3 ? "images" : "samples";
+        output.WriteLine($"data: {data.Source} — {train} training, {val} validation, {test} test {noun}; run folder {folder.Path}");
+        foreach (var note in data.Notes) output.WriteLine($"note: {note}");
         if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch}"); // epochs count from 1: the last completed one
     }
 

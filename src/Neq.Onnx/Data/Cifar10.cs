@@ -45,6 +45,18 @@ public static class Cifar10
         ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
     /// <summary>
+    /// <paramref name="data"/> as a general <see cref="Dataset"/> (the pixels copied into
+    /// <see cref="SampleSet"/>s, which batch to the same bytes as the <see cref="ImageSet"/>s), with
+    /// the CIFAR-10 class names, normalisation and crop-flip augmentation.
+    /// </summary>
+    public static Dataset AsDataset(Cifar10Data data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new Dataset("cifar10", SampleSet.FromImageSet(data.Train), SampleSet.FromImageSet(data.Test),
+            ClassNames, ImageNormalization.Cifar10, AugmentMode.CropFlip, data.Source, []);
+    }
+
+    /// <summary>
     /// Reads the data set from <paramref name="path"/>: the .tar.gz archive, the extracted
     /// <c>cifar-10-batches-bin</c> folder, or a folder that holds either.
     /// </summary>

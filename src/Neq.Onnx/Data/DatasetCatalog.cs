@@ -29,8 +29,7 @@ public static class DatasetCatalog
                     AllowDownload = options.AllowDownload, Timeout = options.Timeout,
                 };
                 var data = await Cifar10.LoadAsync(source, progress, cancellationToken).ConfigureAwait(false);
-                return new Dataset("cifar10", SampleSet.FromImageSet(data.Train), SampleSet.FromImageSet(data.Test),
-                    Cifar10.ClassNames, ImageNormalization.Cifar10, AugmentMode.CropFlip, data.Source, []);
+                return Cifar10.AsDataset(data);
             }
             case "cifar100":
                 return await Cifar100.LoadAsync(options, progress, cancellationToken).ConfigureAwait(false);

@@ -38,21 +38,44 @@ public sealed class NeqTrainer : IDisposable
 
     internal const StepPath CpuDefault = StepPath.Run;
 
-    /// <summary>Sets up the step (sessions, buffers with infer.onnx's initial values), masks, evaluator and data loaders.</summary>
-    public NeqTrainer(ArtifactCompilation compiled, Cifar10Data data, TrainerOptions options)
+    /// <summary>
+    /// Sets up the step (sessions, buffers with infer.onnx's initial values), masks, evaluator and
+    /// data loaders. <paramref name="data"/> is fitted to the model's input with
+    /// <see cref="InputFit.Fit"/> (smaller images zero-padded around the centre; pass data already
+    /// fitted with <c>resize: true</c> to scale them instead); the class count is the model's
+    /// output [N, K], and every label must lie in 0..K−1.
+    /// </summary>
+    /// <exception cref="OnnxFormatException">The model is not a classifier of one input.</exception>
+    /// <exception cref="DatasetException">The data does not fit the model's input, a label is out of range, or the targets are not class labels.</exception>
+    public NeqTrainer(ArtifactCompilation compiled, Dataset data, TrainerOptions options)
         : this(compiled, data, options, DefaultPath(options.Device))
+    {
+    }
+
+    /// <summary>CIFAR-10 as read by <see cref="Cifar10.LoadAsync"/> (<see cref="Cifar10.AsDataset"/>).</summary>
+    public NeqTrainer(ArtifactCompilation compiled, Cifar10Data data, TrainerOptions options)
+        : this(compiled, Cifar10.AsDataset(data), options, DefaultPath(options.Device))
     {
     }
 
     /// <summary>As the public constructor, with the step path chosen (tests run each).</summary>
     internal NeqTrainer(ArtifactCompilation compiled, Cifar10Data data, TrainerOptions options, StepPath path)
+        : this(compiled, Cifar10.AsDataset(data), options, path)
     {
+    }
+
+    /// <summary>As the public constructor, with the step path chosen (tests run each).</summary>
+    internal NeqTrainer(ArtifactCompilation compiled, Dataset data, TrainerOptions options, StepPath path)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        ArgumentNullException.ThrowIfNull(data);
         options.Validate();
         _o = options;
         var artifacts = compiled.Artifacts;
         _manifest = artifacts.Manifest;
-        _classes = CheckClassifier(artifacts.Manifest, data);
-        _loaders = TrainingLoaders.Of(data, options);
+        _classes = CheckClassifier(artifacts.Manifest);
+        var fitted = Fit(data, InputOf(artifacts.Manifest), _classes);
+        _loaders = TrainingLoaders.Of(fitted, options);
         _masks = new MaskSet(compiled.Masks);
         _step = new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
         _evaluator = new Evaluator(artifacts, options, _classes);
@@ -60,6 +83,41 @@ public sealed class NeqTrainer : IDisposable
         _accounting = new EpochAccounting(artifacts, layers, _classes);
         if (options.UseNeq && _loaders.Validation is not null)
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
+    }
+
+    /// <summary>The model's data input as <see cref="InputFit"/> takes it (<see cref="ModelInput.Of"/> reads its layout).</summary>
+    public static ModelInput InputOf(ArtifactManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.DataInputs.Count != 1)
+            throw new OnnxFormatException($"The model has {manifest.DataInputs.Count} data inputs; the trainer feeds exactly one batch.");
+        return ModelInput.Of(manifest.DataInputs[0].Name, manifest.DataInputs[0].Shape);
+    }
+
+    /// <summary>The class count of a model that outputs class logits [N, K] with cross-entropy; one clear error naming the output otherwise.</summary>
+    static int CheckClassifier(ArtifactManifest m)
+    {
+        if (m.Loss != "ce")
+            throw new OnnxFormatException($"--loss {m.Loss} is not supported by neq train yet; it trains classifiers with --loss ce.");
+        if (m.DataInputs.Count != 1)
+            throw new OnnxFormatException($"The model has {m.DataInputs.Count} data inputs; the trainer feeds exactly one batch.");
+        var pred = m.Graphs.First(g => g.Role == "eval").Outputs.First(o => o.Name == m.Prediction);
+        if (pred.Shape.Count != 2 || pred.Shape[1] <= 0)
+            throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a classifier outputs class logits [N,K] with a fixed K.");
+        return (int)pred.Shape[1];
+    }
+
+    /// <summary>The data fitted to the model's input, with its labels checked against the class count.</summary>
+    static FittedDataset Fit(Dataset data, ModelInput input, int classes)
+    {
+        if (!data.Train.HasClassLabels || !data.Test.HasClassLabels)
+            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets (regression), which need --loss mse; --loss mse is not supported by neq train yet.");
+        var fitted = InputFit.Fit(data, input);
+        if (!fitted.IsImage && data.Augment != AugmentMode.None)
+            throw new DatasetException($"{data.Source}: --augment {(data.Augment == AugmentMode.Crop ? "crop" : "crop-flip")} needs byte images (C, H, W); the {data.Name} samples are {data.Train.Element} [{string.Join("×", data.Train.Shape)}]. Use --augment none.");
+        data.Train.CheckLabels(classes, $"{data.Source} (training set)");
+        data.Test.CheckLabels(classes, $"{data.Source} (test set)");
+        return fitted;
     }
 
     /// <summary>Metrics of the epochs completed so far.</summary>
@@ -71,7 +129,7 @@ public sealed class NeqTrainer : IDisposable
     /// <summary>Bytes the equilibrium controller holds for previous activations.</summary>
     public long ActivationBytes => _controller?.ActivationBytes ?? 0;
 
-    /// <summary>Training images per epoch, validation and test images.</summary>
+    /// <summary>Training samples per epoch, validation and test samples.</summary>
     public (int Train, int Validation, int Test) Sizes => (_loaders.Train.Count, _loaders.Validation?.Count ?? 0, _loaders.Test.Count);
 
     /// <summary>The masks the next epoch trains with.</summary>
@@ -197,21 +255,6 @@ public sealed class NeqTrainer : IDisposable
             : throw new OnnxFormatException($"Activation '{a.Name}' has a run-time spatial size; NEq needs fixed sizes."));
         return new EqLayer(a.Layer, a.Channels, (int)positions);
     }).ToList();
-
-    /// <summary>The classes of a model that takes the data's images and outputs class logits [N, 10]; one clear error naming the input or output otherwise.</summary>
-    static int CheckClassifier(ArtifactManifest m, Cifar10Data data)
-    {
-        if (m.DataInputs.Count != 1)
-            throw new OnnxFormatException($"The model has {m.DataInputs.Count} data inputs; the CIFAR trainer feeds exactly one image batch.");
-        var input = m.DataInputs[0];
-        var expect = new long[] { data.Train.Channels, data.Train.Height, data.Train.Width };
-        if (input.Shape.Count != 4 || !input.Shape.Skip(1).SequenceEqual(expect))
-            throw new OnnxFormatException($"The model's input '{input.Name}' has shape [{string.Join(",", input.Shape)}]; CIFAR-10 needs [N,{string.Join(",", expect)}].");
-        var pred = m.Graphs.First(g => g.Role == "eval").Outputs.First(o => o.Name == m.Prediction);
-        if (pred.Shape.Count != 2 || pred.Shape[1] != 10)
-            throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a CIFAR-10 classifier outputs [N,10].");
-        return (int)pred.Shape[1];
-    }
 
     static (T Value, double Seconds) Timed<T>(Func<T> f)
     {

@@ -2,22 +2,31 @@ using Neq.Onnx.Data;
 
 namespace Neq.Onnx.Training;
 
-/// <summary>The run's three loaders: shuffled, augmented training images; NEq's validation subset (held out of the training set); the test images.</summary>
+/// <summary>The run's three loaders: shuffled, augmented training samples; NEq's validation subset (held out of the training set); the test samples.</summary>
 /// <param name="Train">Training batches.</param>
 /// <param name="Validation">The validation subset; null when <see cref="TrainerOptions.ValSize"/> is 0.</param>
 /// <param name="Test">Test batches.</param>
 sealed record TrainingLoaders(BatchLoader Train, BatchLoader? Validation, BatchLoader Test)
 {
-    /// <summary>Splits the training set by <see cref="TrainerOptions.ValSize"/> and <see cref="TrainerOptions.Seed"/> and applies the size limits.</summary>
-    public static TrainingLoaders Of(Cifar10Data data, TrainerOptions o)
+    /// <summary>
+    /// Splits the fitted training set by <see cref="TrainerOptions.ValSize"/> and
+    /// <see cref="TrainerOptions.Seed"/>, applies the size limits, and batches every split in the
+    /// model's sample shape and layout with the data set's normalisation; only the training batches
+    /// are augmented (<see cref="Dataset.Augment"/>).
+    /// </summary>
+    public static TrainingLoaders Of(FittedDataset fitted, TrainerOptions o)
     {
+        var data = fitted.Dataset;
         var split = DataSplit.Create(data.Train.Count, o.ValSize, o.Seed);
         var trainIdx = o.TrainLimit is int n ? split.Train.Take(n).ToArray() : split.Train;
-        var train = new BatchLoader(data.Train, new BatchLoaderOptions(o.BatchSize, Shuffle: true, Augment: true, Seed: o.Seed), trainIdx);
-        var validation = split.Validation.Length == 0 ? null
-            : new BatchLoader(data.Train, new BatchLoaderOptions(o.EvalBatchSize, Shuffle: false, Augment: false, Seed: o.Seed), split.Validation);
+        var eval = new BatchLoaderOptions(o.EvalBatchSize, Shuffle: false, Augment: false, Seed: o.Seed,
+            Normalization: data.Normalization, ChannelsLast: fitted.ChannelsLast, SampleShape: fitted.SampleShape);
+        var train = new BatchLoader(data.Train, eval with
+        {
+            BatchSize = o.BatchSize, Shuffle = true, Augment = data.Augment != AugmentMode.None, Flip = data.Augment == AugmentMode.CropFlip,
+        }, trainIdx);
+        var validation = split.Validation.Length == 0 ? null : new BatchLoader(data.Train, eval, split.Validation);
         var testIdx = Enumerable.Range(0, Math.Min(data.Test.Count, o.TestLimit ?? int.MaxValue)).ToArray();
-        var test = new BatchLoader(data.Test, new BatchLoaderOptions(o.EvalBatchSize, Shuffle: false, Augment: false, Seed: o.Seed), testIdx);
-        return new TrainingLoaders(train, validation, test);
+        return new TrainingLoaders(train, validation, new BatchLoader(data.Test, eval, testIdx));
     }
 }

@@ -22,9 +22,9 @@ public sealed class TrainCommand : Command
     static readonly RunConfig D = RunConfig.Defaults;
 
     readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => D.Source.Arch };
-    readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier ([N,3,32,32] → [N,10]) instead of --arch." };
-    readonly Option<string> _dataset = new("--dataset") { Description = "Dataset (cifar10).", DefaultValueFactory = _ => D.Source.Dataset };
-    readonly Option<string?> _data = new("--data") { Description = "cifar-10-binary.tar.gz or its extracted folder; default: the cache folder, downloading the official archive if absent." };
+    readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier (its input fitted to the data, its output [N,K] the classes) instead of --arch." };
+    readonly DataFlags _dataFlags = new();
+    readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
     readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
     readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.Trainer.BatchSize };
     readonly Option<double?> _lr = new("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {RunConfig.DefaultLr(OptimizerKind.Sgd)} for sgd, {RunConfig.DefaultLr(OptimizerKind.Adam)} for adam).") };
@@ -54,8 +54,8 @@ public sealed class TrainCommand : Command
     /// <summary>Creates the command with its options.</summary>
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
-        foreach (var o in new Option[] { _arch, _model, _dataset, _data, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
-                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume })
+        foreach (var o in new Option[] { _arch, _model }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
+                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume]))
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
     }
@@ -73,13 +73,17 @@ public sealed class TrainCommand : Command
             throw new IOException($"{folder.Path}: a file, not a folder; --out names the run folder to write (new, or a run folder to overwrite).");
         var console = new TrainConsole(p.InvocationConfiguration.Output);
 
-        var compiled = TrainingArtifacts.Compile(LoadModel(source, trainer.Seed), new ArtifactOptions(config.Optimizer));
-        var data = Cifar10.LoadAsync(new Cifar10Source { DataPath = source.Data }, console.DownloadProgress(), ct).GetAwaiter().GetResult();
-        if (resume is null) folder.Create(config, compiled.Artifacts);
+        var (compiled, fitted) = ModelAndData(config, console, ct);
+        var data = fitted.Dataset;
+        if (resume is null)
+        {
+            folder.Create(config, compiled.Artifacts);
+            DatasetCatalog.WriteClassNames(data, folder.Path);
+        }
 
         using var neq = new NeqTrainer(compiled, data, trainer);
         if (resume is not null && File.Exists(folder.CheckpointPath)) neq.Restore(CheckpointFile.Load(folder.CheckpointPath), folder.CheckpointPath);
-        console.Header(config, neq, folder, data.Source);
+        console.Header(config, neq, folder, data);
         try
         {
             console.Progress(trainer.Epochs, progress => neq.Run(
@@ -115,7 +119,9 @@ public sealed class TrainCommand : Command
         try { milestones = p.GetValue(_milestones)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
         catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException($"--milestones must be comma-separated epochs, not '{p.GetValue(_milestones)}'."); }
         int epochs = p.GetValue(_epochs);
-        var source = new RunSource(p.GetValue(_arch)!, p.GetValue(_model), p.GetValue(_dataset)!, p.GetValue(_data));
+        if (Parse(FlagNames.Losses, _loss, p) != LossKind.CrossEntropy)
+            throw new UsageException("--loss mse is not supported by neq train yet; it trains classifiers with --loss ce.");
+        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)));
         var optimizer = optim == OptimizerKind.Sgd
             ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
             : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
@@ -136,15 +142,28 @@ public sealed class TrainCommand : Command
             : throw new UsageException($"{option.Name} must be {string.Join(" or ", names.Keys)}, not '{value}'.");
     }
 
-    /// <summary>The --model file, or the --arch ResNet initialised from <paramref name="seed"/>.</summary>
-    static ModelProto LoadModel(RunSource s, ulong seed)
+    /// <summary>
+    /// The compiled model and the data fitted to its input. A --model file is compiled first, so
+    /// that a folder of images is decoded to its input size; an --arch ResNet takes 3×32×32 images
+    /// and is built for the data's class count (the class names, or the largest label + 1).
+    /// </summary>
+    static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, CancellationToken ct)
     {
+        var (s, seed) = (config.Source, config.Trainer.Seed);
+        var options = new ArtifactOptions(config.Optimizer);
         if (s.Model is { } path)
         {
             var m = OnnxFile.Load(path);
             GraphChecker.ThrowIfInvalid(m, path);
-            return m;
+            var compiled = TrainingArtifacts.Compile(m, options);
+            return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts.Manifest), console.DownloadProgress(), ct));
         }
-        return CifarResNet.Build(new CifarResNetOptions(s.Depth, 10, seed));
+        var depth = s.Depth;
+        var data = DataFlags.Load(s, new ModelInput("input", [-1, 3, 32, 32]), console.DownloadProgress(), ct);
+        var train = data.Dataset.Train;
+        var classes = data.Dataset.ClassNames?.Count ?? (train.HasClassLabels && train.Count > 0 ? train.Labels.ToArray().Max() + 1 : 0);
+        if (classes < 2)
+            throw new DatasetException($"{data.Dataset.Source}: --arch {s.Arch} needs class labels (at least 2 classes) in the {data.Dataset.Name} data.");
+        return (TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(depth, classes, seed)), options), data);
     }
 }

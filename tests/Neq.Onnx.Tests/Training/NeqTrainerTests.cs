@@ -1,3 +1,4 @@
+using Neq.Onnx.Data;
 using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
@@ -55,18 +56,19 @@ public sealed class NeqTrainerTests
     }
 
     [Fact]
-    public void A_model_that_is_not_a_cifar_classifier_is_refused_naming_its_output()
+    public void A_model_with_fewer_outputs_than_the_data_has_classes_is_refused_naming_the_record()
     {
-        // [N,3,32,32] → Flatten → Gemm → [N,7]: trainable, but not a CIFAR-10 classifier.
+        // [N,3,32,32] → Flatten → Gemm → [N,7]: a 7-class classifier; the data's labels run to 9.
         var b = new GraphBuilder("g");
         b.AddInput("x", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 3, 32, 32]));
         b.AddInitializer(Tensors.Float("w", [7, 3072], new float[7 * 3072]));
         b.Op("Gemm", [b.Op("Flatten", ["x"]), "w"], [Attr.Int("transB", 1)], output: "y");
         b.AddOutput("y", new TensorType(TensorProto.Types.DataType.Float, [Dim.Sym("N"), 7]));
         var compiled = TrainingArtifacts.Compile(OnnxModel.Create(b.Graph), new ArtifactOptions(new OptimizerOptions()));
-        var e = Assert.Throws<OnnxFormatException>(() => new NeqTrainer(compiled, TinyClassifier.Data(), Options(1)));
-        Assert.Contains("output 'y'", e.Message);
-        Assert.Contains("[N,10]", e.Message);
+        var data = TinyClassifier.Data();
+        var first = Enumerable.Range(0, data.Train.Count).First(i => data.Train.Label(i) >= 7);
+        var e = Assert.Throws<DatasetException>(() => new NeqTrainer(compiled, data, Options(1)));
+        Assert.Equal($"synthetic (training set): record {first} has label {data.Train.Label(first)}, outside 0..6 (the model has 7 outputs).", e.Message);
     }
 
     [Fact]
