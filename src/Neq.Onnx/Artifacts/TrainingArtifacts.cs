@@ -34,6 +34,8 @@ public static partial class TrainingArtifacts
         ArgumentNullException.ThrowIfNull(options);
         var optimizer = options.Optimizer.Create();
         var model = forward.Clone();
+        // Before anything reads shapes: a batch the exporter fixed would fix every artifact's batch.
+        FixedBatch.MakeSymbolic(model);
         ModelNormalizer.Normalize(model);
         var plan = ArtifactPlan.Of(model, options);
 
