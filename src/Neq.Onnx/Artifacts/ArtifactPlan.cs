@@ -121,22 +121,32 @@ sealed class ArtifactPlan
             BatchNorms = batchNorms,
             Shapes = shapes,
         };
-        plan.CheckNamesAreFree(model);
         return plan;
     }
 
-    /// <summary>Fails clearly when a name the artifacts add is already a value of the model.</summary>
-    void CheckNamesAreFree(ModelProto model)
+    /// <summary>The names of the values the artifacts add to the model's (docs/artifacts.md).</summary>
+    public List<string> OwnNames()
     {
-        var used = new GraphBuilder(model.Graph.Clone());
         var added = new List<string> { TrainingNames.Labels, TrainingNames.LearningRate, TrainingNames.Loss, TrainingNames.Correct, TrainingNames.AdamStep };
         foreach (var p in Parameters)
             added.AddRange([TrainingNames.Output(p.Name), TrainingNames.Gradient(p.Name), TrainingNames.Momentum(p.Name),
                 TrainingNames.AdamFirstMoment(p.Name), TrainingNames.AdamSecondMoment(p.Name)]);
         foreach (var r in RunningStatistics) added.Add(TrainingNames.Output(r.Name));
         foreach (var l in Layers) added.AddRange([l.Mask, l.ActivationOutput]);
-        foreach (var name in added)
-            if (used.IsUsed(name))
-                throw new OnnxFormatException($"The model already has a value named '{name}', which the training artifacts need for their own.");
+        return added;
+    }
+
+    /// <summary>The names the artifacts add that <paramref name="model"/> already uses.</summary>
+    public IReadOnlyCollection<string> Collisions(ModelProto model)
+    {
+        var used = new GraphBuilder(model.Graph.Clone());
+        return OwnNames().Where(used.IsUsed).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Fails when a name the artifacts add is still a value of the model (after <see cref="NameSwap"/>: a bug).</summary>
+    public void CheckNamesAreFree(ModelProto model)
+    {
+        if (Collisions(model).FirstOrDefault() is { } name)
+            throw new InvalidOperationException($"The model still has a value named '{name}', which the training artifacts need for their own.");
     }
 }

@@ -38,6 +38,15 @@ public static partial class TrainingArtifacts
         FixedBatch.MakeSymbolic(model);
         ModelNormalizer.Normalize(model);
         var plan = ArtifactPlan.Of(model, options);
+        // The model's values that carry names the artifacts need are renamed while building, and
+        // swapped back in every artifact written (the artifacts' own values take fresh names).
+        var collisions = plan.Collisions(model);
+        var (swap, prediction) = NameSwap.Prepare(model, collisions, plan.OwnNames(), options.Prediction);
+        if (collisions.Count > 0)
+        {
+            plan = ArtifactPlan.Of(model, options with { Prediction = prediction });
+            plan.CheckNamesAreFree(model);
+        }
 
         var infer = model.Clone();
         var eval = BuildEval(model, plan);
@@ -52,8 +61,10 @@ public static partial class TrainingArtifacts
             FinishGrad(grad, plan, gradients);
             update = OptimizerGraph.BuildUpdateModel(optimizer, plan.Parameters, plan.Layers.Select(l => (l.Mask, l.Channels)).ToArray(), plan.Opset);
         }
-        var manifest = ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer);
-        return new ArtifactCompilation(model, plan, optimizer, options, new TrainingArtifactSet(train, eval, infer, grad, update, manifest));
+        var manifest = swap.Apply(ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer));
+        var set = new TrainingArtifactSet(swap.Apply(train), swap.Apply(eval), swap.Apply(infer), grad is null ? null : swap.Apply(grad),
+            update is null ? null : swap.Apply(update), manifest);
+        return new ArtifactCompilation(model, plan, optimizer, options, swap, set);
     }
 
     /// <summary>
