@@ -136,7 +136,7 @@ public static partial class TrainingArtifacts
         var labels = b.AddInput(TrainingNames.Labels, plan.LabelsType(options.Loss));
         var e = new Emitter(b, plan.Opset, "loss");
         if (options.Loss == LossKind.CrossEntropy)
-            Losses.SoftmaxCrossEntropy(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
+            Losses.SoftmaxCrossEntropy(e, plan.LossInput, plan.LossInputType, labels, TrainingNames.Loss);
         else
             Losses.MeanSquaredError(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
 
