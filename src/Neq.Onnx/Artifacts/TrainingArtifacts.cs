@@ -34,6 +34,8 @@ public static partial class TrainingArtifacts
         ArgumentNullException.ThrowIfNull(options);
         var optimizer = options.Optimizer.Create();
         var model = forward.Clone();
+        // One training opset before anything is differentiated (old models keep their semantics).
+        OpsetUpgrade.ToTraining(model);
         // Before anything reads shapes: a batch the exporter fixed would fix every artifact's batch.
         FixedBatch.MakeSymbolic(model);
         ModelNormalizer.Normalize(model);
