@@ -131,6 +131,7 @@ public static partial class TrainingArtifacts
         // per such input at load; the trainer's sessions log errors only.
         foreach (var bn in plan.BatchNorms) Operators.BatchNormTraining.Replace(core, bn.Output[0], TrainingNames.Output(bn.Input[3]), TrainingNames.Output(bn.Input[4]));
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
+        ActivateDropout(core.Graph);
 
         // Only the prediction is an output while differentiating; the artifact's outputs come after.
         core.Graph.Output.Clear();
@@ -157,6 +158,31 @@ public static partial class TrainingArtifacts
         if (options.Loss == LossKind.CrossEntropy)
             Losses.CorrectCount(new Emitter(b, plan.Opset, "accuracy"), plan.Prediction, labels, TrainingNames.Correct);
         return (core, named);
+    }
+
+    /// <summary>
+    /// Every Dropout of the step drops: training_mode a constant true, its ratio kept (0.5 when
+    /// absent), a seed per node so that a step is reproducible from the artifacts, and the mask as
+    /// an output for its gradient. eval.onnx and infer.onnx keep Dropout in inference mode (identity).
+    /// </summary>
+    static void ActivateDropout(GraphProto graph)
+    {
+        var b = new GraphBuilder(graph);
+        int k = 0;
+        foreach (var node in graph.Node.Where(n => OnnxDomain.IsOnnx(n.Domain) && n.OpType == "Dropout").ToList())
+        {
+            k++;
+            var on = b.UniqueName(node.Output[0] + "_training");
+            var t = new TensorProto { Name = on, DataType = (int)DataType.Bool };
+            t.Int32Data.Add(1);
+            graph.Initializer.Add(t);
+            while (node.Input.Count < 2) node.Input.Add("");
+            if (node.Input.Count == 2) node.Input.Add(on);
+            else node.Input[2] = on;
+            if (node.Output.Count < 2) node.Output.Add(b.UniqueName(node.Output[0] + "_mask"));
+            else if (node.Output[1].Length == 0) node.Output[1] = b.UniqueName(node.Output[0] + "_mask");
+            if (node.Find("seed") is null) node.Attribute.Add(Attr.Int("seed", k));
+        }
     }
 
     internal static void FinishGrad(ModelProto grad, ArtifactPlan plan, IReadOnlyDictionary<string, string> gradients)
