@@ -14,9 +14,11 @@ public sealed class ArtifactCompilation
     readonly ModelProto _normalized;
     readonly ArtifactPlan _plan;
     readonly IOptimizer _optimizer;
+    readonly NameSwap _swap;
 
-    internal ArtifactCompilation(ModelProto normalized, ArtifactPlan plan, IOptimizer optimizer, ArtifactOptions options, TrainingArtifactSet artifacts)
+    internal ArtifactCompilation(ModelProto normalized, ArtifactPlan plan, IOptimizer optimizer, ArtifactOptions options, NameSwap swap, TrainingArtifactSet artifacts)
     {
+        _swap = swap;
         _normalized = normalized;
         _plan = plan;
         _optimizer = optimizer;
@@ -50,7 +52,7 @@ public sealed class ArtifactCompilation
     {
         var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, Known(masksByLayer));
         TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
-        return train;
+        return _swap.Apply(train);
     }
 
     /// <summary>
@@ -66,7 +68,7 @@ public sealed class ArtifactCompilation
     {
         var (grad, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, Known(masksByLayer));
         TrainingArtifacts.FinishGrad(grad, _plan, gradients);
-        return grad;
+        return _swap.Apply(grad);
     }
 
     KnownMasks Known(IReadOnlyList<float[]> masksByLayer)

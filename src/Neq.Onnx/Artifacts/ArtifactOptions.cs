@@ -8,7 +8,11 @@ namespace Neq.Onnx.Artifacts;
 /// as inputs) — so gradients can be averaged across processes between them (data parallelism).
 /// train.onnx, the fused step, is built either way.
 /// </param>
-/// <param name="Prediction">The forward output to train (logits); null: the model's first output.</param>
+/// <param name="Prediction">
+/// The forward output to train: logits, or probabilities from a trailing Softmax/LogSoftmax (the
+/// cross-entropy then reads the logits before it); null: the model's only float output (an
+/// error lists the outputs when there are several).
+/// </param>
 public sealed record ArtifactOptions(
     OptimizerOptions Optimizer,
     LossKind Loss = LossKind.CrossEntropy,

@@ -31,6 +31,9 @@ sealed class ArtifactPlan
     public required IReadOnlyList<string> DataInputs { get; init; }
     public required string Prediction { get; init; }
     public required TensorType PredictionType { get; init; }
+    /// <summary>What the loss reads: the prediction, or the logits before a trailing Softmax/LogSoftmax (cross-entropy).</summary>
+    public required string LossInput { get; init; }
+    public required TensorType LossInputType { get; init; }
     public required bool HasCorrect { get; init; }
     public required IReadOnlyList<NeuronLayer> Layers { get; init; }
     public required IReadOnlyList<TrainableParameter> Parameters { get; init; }
@@ -53,7 +56,7 @@ sealed class ArtifactPlan
         var shapes = ShapeInference.Infer(model);
 
         if (graph.Output.Count == 0) throw new OnnxFormatException("The model has no outputs: there is nothing to train.");
-        var prediction = options.Prediction ?? graph.Output[0].Name;
+        var prediction = options.Prediction ?? DefaultPrediction(graph, shapes);
         if (!graph.Output.Any(o => o.Name == prediction))
             throw new OnnxFormatException($"'{prediction}' is not an output of the model (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
         var predictionType = shapes.TypeOf(prediction) ?? graph.Output.Where(o => o.Name == prediction).Select(TensorType.FromValueInfo).FirstOrDefault()
@@ -62,6 +65,8 @@ sealed class ArtifactPlan
             throw new OnnxFormatException($"The output '{prediction}' is {predictionType}; training needs a float32 tensor with a batch axis.");
         if (options.Loss == LossKind.CrossEntropy && predictionType.Rank != 2)
             throw new OnnxFormatException($"Cross-entropy needs float[N,K] logits, but '{prediction}' is {predictionType}; use the MSE loss for other outputs.");
+
+        var (lossInput, lossInputType) = options.Loss == LossKind.CrossEntropy ? LogitsOf(graph, shapes, opset, prediction, predictionType) : (prediction, predictionType);
 
         var layers = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: false));
         var everyLayer = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: true));
@@ -114,6 +119,8 @@ sealed class ArtifactPlan
             DataInputs = dataInputs,
             Prediction = prediction,
             PredictionType = predictionType,
+            LossInput = lossInput,
+            LossInputType = lossInputType,
             HasCorrect = options.Loss == LossKind.CrossEntropy,
             Layers = layers,
             Parameters = parameters,
@@ -121,22 +128,60 @@ sealed class ArtifactPlan
             BatchNorms = batchNorms,
             Shapes = shapes,
         };
-        plan.CheckNamesAreFree(model);
         return plan;
     }
 
-    /// <summary>Fails clearly when a name the artifacts add is already a value of the model.</summary>
-    void CheckNamesAreFree(ModelProto model)
+    /// <summary>The only float output, else one error listing the outputs to choose from.</summary>
+    static string DefaultPrediction(GraphProto graph, ShapeInferenceResult shapes)
     {
-        var used = new GraphBuilder(model.Graph.Clone());
+        if (graph.Output.Count == 1) return graph.Output[0].Name;
+        var floats = graph.Output.Where(o => (shapes.TypeOf(o.Name) ?? TensorType.FromValueInfo(o))?.ElemType == DataType.Float).Select(o => o.Name).ToList();
+        if (floats.Count == 1) return floats[0];
+        throw new OnnxFormatException($"The model has {(floats.Count == 0 ? "no float outputs" : $"{floats.Count} float outputs")} "
+            + $"({string.Join(", ", graph.Output.Select(o => o.Name))}): name the one to train (the logits or probabilities).");
+    }
+
+    /// <summary>
+    /// The logits the cross-entropy reads: the input of a Softmax or LogSoftmax over the classes
+    /// that produces <paramref name="prediction"/> (a model that outputs probabilities), so that
+    /// the loss is the stable LogSoftmax of the logits; else the prediction itself.
+    /// </summary>
+    static (string, TensorType) LogitsOf(GraphProto graph, ShapeInferenceResult shapes, long opset, string prediction, TensorType type)
+    {
+        var producer = graph.Node.FirstOrDefault(n => n.Output.Contains(prediction));
+        if (producer is null || !OnnxDomain.IsOnnx(producer.Domain) || producer.OpType is not ("Softmax" or "LogSoftmax") || type.Rank != 2)
+            return (prediction, type);
+        // On a rank-2 value, axis 1 and −1 are the class axis both before opset 13 (flatten to 2-D
+        // at the axis) and from it on (the axis itself); axis 0 normalises over the batch.
+        long axis = producer.GetInt("axis", opset < 13 ? 1 : -1);
+        if (axis is not (1 or -1) || shapes.TypeOf(producer.Input[0]) is not { Rank: 2 } logits || logits.ElemType != DataType.Float)
+            return (prediction, type);
+        return (producer.Input[0], logits);
+    }
+
+    /// <summary>The names of the values the artifacts add to the model's (docs/artifacts.md).</summary>
+    public List<string> OwnNames()
+    {
         var added = new List<string> { TrainingNames.Labels, TrainingNames.LearningRate, TrainingNames.Loss, TrainingNames.Correct, TrainingNames.AdamStep };
         foreach (var p in Parameters)
             added.AddRange([TrainingNames.Output(p.Name), TrainingNames.Gradient(p.Name), TrainingNames.Momentum(p.Name),
                 TrainingNames.AdamFirstMoment(p.Name), TrainingNames.AdamSecondMoment(p.Name)]);
         foreach (var r in RunningStatistics) added.Add(TrainingNames.Output(r.Name));
         foreach (var l in Layers) added.AddRange([l.Mask, l.ActivationOutput]);
-        foreach (var name in added)
-            if (used.IsUsed(name))
-                throw new OnnxFormatException($"The model already has a value named '{name}', which the training artifacts need for their own.");
+        return added;
+    }
+
+    /// <summary>The names the artifacts add that <paramref name="model"/> already uses.</summary>
+    public IReadOnlyCollection<string> Collisions(ModelProto model)
+    {
+        var used = new GraphBuilder(model.Graph.Clone());
+        return OwnNames().Where(used.IsUsed).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Fails when a name the artifacts add is still a value of the model (after <see cref="NameSwap"/>: a bug).</summary>
+    public void CheckNamesAreFree(ModelProto model)
+    {
+        if (Collisions(model).FirstOrDefault() is { } name)
+            throw new InvalidOperationException($"The model still has a value named '{name}', which the training artifacts need for their own.");
     }
 }

@@ -34,8 +34,21 @@ public static partial class TrainingArtifacts
         ArgumentNullException.ThrowIfNull(options);
         var optimizer = options.Optimizer.Create();
         var model = forward.Clone();
+        // One training opset before anything is differentiated (old models keep their semantics).
+        OpsetUpgrade.ToTraining(model);
+        // Before anything reads shapes: a batch the exporter fixed would fix every artifact's batch.
+        FixedBatch.MakeSymbolic(model);
         ModelNormalizer.Normalize(model);
         var plan = ArtifactPlan.Of(model, options);
+        // The model's values that carry names the artifacts need are renamed while building, and
+        // swapped back in every artifact written (the artifacts' own values take fresh names).
+        var collisions = plan.Collisions(model);
+        var (swap, prediction) = NameSwap.Prepare(model, collisions, plan.OwnNames(), options.Prediction);
+        if (collisions.Count > 0)
+        {
+            plan = ArtifactPlan.Of(model, options with { Prediction = prediction });
+            plan.CheckNamesAreFree(model);
+        }
 
         var infer = model.Clone();
         var eval = BuildEval(model, plan);
@@ -50,8 +63,10 @@ public static partial class TrainingArtifacts
             FinishGrad(grad, plan, gradients);
             update = OptimizerGraph.BuildUpdateModel(optimizer, plan.Parameters, plan.Layers.Select(l => (l.Mask, l.Channels)).ToArray(), plan.Opset);
         }
-        var manifest = ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer);
-        return new ArtifactCompilation(model, plan, optimizer, options, new TrainingArtifactSet(train, eval, infer, grad, update, manifest));
+        var manifest = swap.Apply(ArtifactManifestWriter.Describe(TrainingArtifactSet.FilesOf(train, eval, infer, grad, update), plan, options, optimizer));
+        var set = new TrainingArtifactSet(swap.Apply(train), swap.Apply(eval), swap.Apply(infer), grad is null ? null : swap.Apply(grad),
+            update is null ? null : swap.Apply(update), manifest);
+        return new ArtifactCompilation(model, plan, optimizer, options, swap, set);
     }
 
     /// <summary>
@@ -116,6 +131,7 @@ public static partial class TrainingArtifacts
         // per such input at load; the trainer's sessions log errors only.
         foreach (var bn in plan.BatchNorms) Operators.BatchNormTraining.Replace(core, bn.Output[0], TrainingNames.Output(bn.Input[3]), TrainingNames.Output(bn.Input[4]));
         MakeInputs(core.Graph, plan.Parameters.Select(p => p.Name).Concat(plan.RunningStatistics.Select(r => r.Name)));
+        ActivateDropout(core.Graph);
 
         // Only the prediction is an output while differentiating; the artifact's outputs come after.
         core.Graph.Output.Clear();
@@ -123,7 +139,7 @@ public static partial class TrainingArtifacts
         var labels = b.AddInput(TrainingNames.Labels, plan.LabelsType(options.Loss));
         var e = new Emitter(b, plan.Opset, "loss");
         if (options.Loss == LossKind.CrossEntropy)
-            Losses.SoftmaxCrossEntropy(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
+            Losses.SoftmaxCrossEntropy(e, plan.LossInput, plan.LossInputType, labels, TrainingNames.Loss);
         else
             Losses.MeanSquaredError(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
 
@@ -142,6 +158,31 @@ public static partial class TrainingArtifacts
         if (options.Loss == LossKind.CrossEntropy)
             Losses.CorrectCount(new Emitter(b, plan.Opset, "accuracy"), plan.Prediction, labels, TrainingNames.Correct);
         return (core, named);
+    }
+
+    /// <summary>
+    /// Every Dropout of the step drops: training_mode a constant true, its ratio kept (0.5 when
+    /// absent), a seed per node so that a step is reproducible from the artifacts, and the mask as
+    /// an output for its gradient. eval.onnx and infer.onnx keep Dropout in inference mode (identity).
+    /// </summary>
+    static void ActivateDropout(GraphProto graph)
+    {
+        var b = new GraphBuilder(graph);
+        int k = 0;
+        foreach (var node in graph.Node.Where(n => OnnxDomain.IsOnnx(n.Domain) && n.OpType == "Dropout").ToList())
+        {
+            k++;
+            var on = b.UniqueName(node.Output[0] + "_training");
+            var t = new TensorProto { Name = on, DataType = (int)DataType.Bool };
+            t.Int32Data.Add(1);
+            graph.Initializer.Add(t);
+            while (node.Input.Count < 2) node.Input.Add("");
+            if (node.Input.Count == 2) node.Input.Add(on);
+            else node.Input[2] = on;
+            if (node.Output.Count < 2) node.Output.Add(b.UniqueName(node.Output[0] + "_mask"));
+            else if (node.Output[1].Length == 0) node.Output[1] = b.UniqueName(node.Output[0] + "_mask");
+            if (node.Find("seed") is null) node.Attribute.Add(Attr.Int("seed", k));
+        }
     }
 
     internal static void FinishGrad(ModelProto grad, ArtifactPlan plan, IReadOnlyDictionary<string, string> gradients)

@@ -19,8 +19,8 @@ namespace Neq.Onnx.Operators;
 /// attributes epsilon (default 1e-5) and momentum (PyTorch's meaning, default 0.1). Outputs:
 /// Y = scale·(X − μ)/√(σ² + ε) + B with the batch mean μ and biased batch variance σ² over every
 /// axis but 1; running_mean_out = (1 − momentum)·running_mean + momentum·μ;
-/// running_var_out = (1 − momentum)·running_var + momentum·σ²·M/(M − 1) (the unbiased variance,
-/// M = elements per channel); saved_mean = μ; saved_inv_std = 1/√(σ² + ε).
+/// running_var_out = (1 − momentum)·running_var + momentum·σ²·M/max(M − 1, 1) (the unbiased variance,
+/// M = elements per channel; σ² = 0 when M = 1); saved_mean = μ; saved_inv_std = 1/√(σ² + ε).
 /// </para>
 /// <para>
 /// The body computes μ and σ² with ReduceMean over X viewed as [N, C, −1] (so one body serves
@@ -195,12 +195,14 @@ public static class BatchNormTraining
         e.B.AddNode(new NodeSpec("BatchNormalization", bnInputs, ["Y"], [epsilonRef], "bn/BatchNormalization"));
         e.OpTo("saved_inv_std", "Reciprocal", [e.Sqrt(e.Add(variance, Scalar("epsilon", body.Epsilon, fromAttribute: true)))]);
 
-        // PyTorch's running statistics: the variance is the unbiased one, M/(M − 1)·σ².
+        // PyTorch's running statistics: the variance is the unbiased one, M/(M − 1)·σ². One element
+        // per channel (a rank-2 BN at batch 1) has σ² = 0 and no unbiased estimate: M/max(M − 1, 1)
+        // keeps it 0 instead of 0·∞ = NaN, which would poison the running variance for good.
         var momentum = Scalar("momentum", body.Momentum, fromAttribute: true);
         var one = Scalar("one", 1, fromAttribute: false);
         var keep = e.Sub(one, momentum);
         var count = Typed(e.Div(e.Op("Size", ["X"]), e.Op("Size", ["scale"])));
-        var unbiased = e.Mul(variance, e.Div(count, e.Sub(count, one)));
+        var unbiased = e.Mul(variance, e.Div(count, e.Op("Max", [e.Sub(count, one), one])));
         e.OpTo("running_mean", "Add", [e.Mul("input_mean", keep), e.Mul(mean, momentum)]);
         e.OpTo("running_var", "Add", [e.Mul("input_var", keep), e.Mul(unbiased, momentum)]);
 

@@ -31,7 +31,9 @@ public sealed class ExporterTrainingTests
         var train = m.Graphs.Single(g => g.Role == "train");
 
         var feeds = OrtRunner.Feeds(p.Feeds);
-        var labelShape = train.Inputs.Single(i => i.Name == m.Labels.Name).Shape.ToArray();
+        // A fixed batch becomes symbolic in the artifacts (-1 in the manifest): the labels take the feeds' batch.
+        long batch = p.Feeds[0].Shape[0];
+        var labelShape = train.Inputs.Single(i => i.Name == m.Labels.Name).Shape.Select(d => d < 0 ? batch : d).ToArray();
         feeds[m.Labels.Name] = OrtRunner.Feeds([(m.Labels.Name, labelShape)], seed: 5)[m.Labels.Name];
         feeds[m.LearningRate] = ([], [0.01f]);
         var inits = set.Infer.Graph.Initializer.ToDictionary(t => t.Name);

@@ -8,7 +8,7 @@ namespace Neq.GraphBuilderTool.Commands;
 
 /// <summary>
 /// <c>graph-builder artifacts model.onnx --optimizer sgd|adam|adamw [--loss ce|mse] [--momentum μ]
-/// [--nesterov] [--weight-decay λ] [--beta1 β1] [--beta2 β2] [--epsilon ε] [--split] -o dir/</c>:
+/// [--nesterov] [--weight-decay λ] [--beta1 β1] [--beta2 β2] [--epsilon ε] [--split] [--prediction NAME] -o dir/</c>:
 /// writes train.onnx, eval.onnx, infer.onnx (grad.onnx and update.onnx with --split) and
 /// manifest.json (docs/artifacts.md).
 /// </summary>
@@ -36,6 +36,11 @@ public sealed class ArtifactsCommand : Command
     readonly Option<double> _epsilon = new("--epsilon") { Description = "Adam ε (default 1e-8).", DefaultValueFactory = _ => 1e-8 };
     readonly Option<bool> _split = new("--split") { Description = "Also write the step as grad.onnx + update.onnx, to average gradients between them." };
 
+    readonly Option<string> _prediction = new("--prediction")
+    {
+        Description = "The model output to train (logits, or probabilities from a trailing Softmax/LogSoftmax); default: the only float output.",
+    };
+
     readonly Option<string> _output = new("--output", "-o")
     {
         Description = "Folder to write the artifacts into (created if needed).",
@@ -49,7 +54,7 @@ public sealed class ArtifactsCommand : Command
         _optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
         _loss.AcceptOnlyFromAmong("ce", "mse");
         Arguments.Add(_model);
-        foreach (var o in new Option[] { _optimizer, _loss, _momentum, _nesterov, _weightDecay, _beta1, _beta2, _epsilon, _split, _output })
+        foreach (var o in new Option[] { _optimizer, _loss, _momentum, _nesterov, _weightDecay, _beta1, _beta2, _epsilon, _split, _prediction, _output })
             Options.Add(o);
         SetAction(Run);
     }
@@ -88,7 +93,7 @@ public sealed class ArtifactsCommand : Command
         var dir = parse.GetRequiredValue(_output);
         var options = new ArtifactOptions(OptimizerOf(parse),
             parse.GetValue(_loss) == "mse" ? LossKind.MeanSquaredError : LossKind.CrossEntropy,
-            parse.GetValue(_split));
+            parse.GetValue(_split), parse.GetValue(_prediction));
         var model = OnnxFile.Load(path);
         TrainingArtifactSet set;
         try { set = TrainingArtifacts.Build(model, options); }
