@@ -14,6 +14,7 @@ namespace Neq.Train;
 /// <param name="Mean">Per-channel mean of byte images on [0, 1] (<c>--mean</c>); null: the data set's default.</param>
 /// <param name="Std">Per-channel standard deviation (<c>--std</c>); null: the data set's default.</param>
 /// <param name="Augment">Training augmentation (<c>--augment</c>); null: the data set's default (crop-flip for CIFAR, none otherwise).</param>
+/// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax); null: its only float output.</param>
 public sealed record RunSource(
     string Arch = "resnet32-cifar",
     string? Model = null,
@@ -23,7 +24,8 @@ public sealed record RunSource(
     bool Resize = false,
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
-    AugmentMode? Augment = null)
+    AugmentMode? Augment = null,
+    string? Output = null)
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
     [JsonIgnore]
@@ -47,6 +49,8 @@ public sealed record RunSource(
             throw new ArgumentException("--std must be positive numbers, one per channel.");
         if (Mean is not null && Std is not null && Mean.Count != Std.Count)
             throw new ArgumentException($"--mean has {Mean.Count} values and --std {Std.Count}; give one per channel in each.");
+        if (Output is not null && Model is null)
+            throw new ArgumentException("--output names an output of the --model file; the --arch ResNets have one.");
         if (Model is null) _ = Depth;
     }
 

@@ -138,7 +138,7 @@ sealed class ArtifactPlan
         var floats = graph.Output.Where(o => (shapes.TypeOf(o.Name) ?? TensorType.FromValueInfo(o))?.ElemType == DataType.Float).Select(o => o.Name).ToList();
         if (floats.Count == 1) return floats[0];
         throw new OnnxFormatException($"The model has {(floats.Count == 0 ? "no float outputs" : $"{floats.Count} float outputs")} "
-            + $"({string.Join(", ", graph.Output.Select(o => o.Name))}): name the one to train (the logits or probabilities).");
+            + $"({string.Join(", ", graph.Output.Select(o => o.Name))}): name the one to train, its logits or probabilities (neq train --output, graph-builder artifacts --prediction).");
     }
 
     /// <summary>

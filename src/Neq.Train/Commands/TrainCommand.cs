@@ -24,6 +24,7 @@ public sealed class TrainCommand : Command
     readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => D.Source.Arch };
     readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier (its input fitted to the data, its output [N,K] the classes) instead of --arch." };
     readonly DataFlags _dataFlags = new();
+    readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
     readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
     readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
     readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.Trainer.BatchSize };
@@ -54,7 +55,7 @@ public sealed class TrainCommand : Command
     /// <summary>Creates the command with its options.</summary>
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
-        foreach (var o in new Option[] { _arch, _model }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
+        foreach (var o in new Option[] { _arch, _model, _output }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
                      _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume]))
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
@@ -121,7 +122,7 @@ public sealed class TrainCommand : Command
         int epochs = p.GetValue(_epochs);
         if (Parse(FlagNames.Losses, _loss, p) != LossKind.CrossEntropy)
             throw new UsageException("--loss mse is not supported by neq train yet; it trains classifiers with --loss ce.");
-        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)));
+        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output) });
         var optimizer = optim == OptimizerKind.Sgd
             ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
             : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
@@ -150,7 +151,7 @@ public sealed class TrainCommand : Command
     static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, CancellationToken ct)
     {
         var (s, seed) = (config.Source, config.Trainer.Seed);
-        var options = new ArtifactOptions(config.Optimizer);
+        var options = new ArtifactOptions(config.Optimizer, Prediction: s.Output);
         if (s.Model is { } path)
         {
             var m = OnnxFile.Load(path);
