@@ -96,14 +96,10 @@ public sealed class DataParallelStep : IDisposable
             _update = new InferenceSession(OnnxFile.Serialize(artifacts.Update), so);
         }
         var memory = DeviceTensors.Host();
-        var initial = artifacts.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
-        float[] Initial(string name, IReadOnlyList<long> shape, string how) => how == "zeros"
-            ? new float[shape.Aggregate(1L, (a, b) => a * b)]
-            : initial.TryGetValue(name, out var t) ? t.ToFloatArray()
-            : throw new OnnxFormatException($"infer.onnx has no initial value for '{name}'.");
+        var initial = new InitialValues(artifacts);
         CarriedTensor Carry(string name, string output, IReadOnlyList<long> shape, string how)
         {
-            var c = new CarriedTensor(name, output, [.. shape], Initial(name, shape, how), memory);
+            var c = new CarriedTensor(name, output, [.. shape], initial.Of(name, shape, how), memory);
             _byName[name] = c;
             _outputOf[output] = c;
             return c;

@@ -72,14 +72,10 @@ sealed class LocalStep : ITrainStep
         _classes = classes;
         _logits = new float[batchSize * classes];
 
-        var initial = compiled.Artifacts.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
-        float[] Initial(string name, IReadOnlyList<long> shape, string how) => how == "zeros"
-            ? new float[shape.Aggregate(1L, (a, b) => a * b)]
-            : initial.TryGetValue(name, out var t) ? t.ToFloatArray()
-            : throw new OnnxFormatException($"infer.onnx has no initial value for '{name}'.");
-        foreach (var p in _m.Parameters) Carry(new CarriedTensor(p.Name, p.Output, p.Shape.ToArray(), Initial(p.Name, p.Shape, "infer.onnx"), _memory));
+        var initial = new InitialValues(compiled.Artifacts);
+        foreach (var p in _m.Parameters) Carry(new CarriedTensor(p.Name, p.Output, p.Shape.ToArray(), initial.Of(p.Name, p.Shape, "infer.onnx"), _memory));
         foreach (var s in _m.OptimizerState.Concat(_m.RunningStatistics))
-            Carry(new CarriedTensor(s.Name, s.Output, s.Shape.ToArray(), Initial(s.Name, s.Shape, s.Initial), _memory));
+            Carry(new CarriedTensor(s.Name, s.Output, s.Shape.ToArray(), initial.Of(s.Name, s.Shape, s.Initial), _memory));
 
         if (path != StepPath.Run) _binding = new StepBinding(General(), _m, _byName, _lossValue, _correctValue);
     }

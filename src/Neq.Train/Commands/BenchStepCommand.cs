@@ -61,7 +61,7 @@ public sealed class BenchStepCommand : Command
             new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
         var set = compiled.Artifacts;
         var m = set.Manifest;
-        var initial = set.Infer.Graph.Initializer.ToDictionary(t => t.Name, t => t.ToFloatArray(), StringComparer.Ordinal);
+        var initial = new InitialValues(set);
         var rng = new Random((int)(seed % int.MaxValue));
         var images = new float[batch * 3 * 32 * 32];
         for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
@@ -90,10 +90,9 @@ public sealed class BenchStepCommand : Command
             var carried = new List<CarriedTensor>();
             try
             {
-                foreach (var t in m.Parameters) carried.Add(new CarriedTensor(t.Name, t.Output, [.. t.Shape], initial[t.Name], memory));
+                foreach (var t in m.Parameters) carried.Add(new CarriedTensor(t.Name, t.Output, [.. t.Shape], initial.Of(t.Name, t.Shape, "infer.onnx"), memory));
                 foreach (var s in m.OptimizerState.Concat(m.RunningStatistics))
-                    carried.Add(new CarriedTensor(s.Name, s.Output, [.. s.Shape],
-                        s.Initial == "zeros" ? new float[s.Shape.Aggregate(1L, (a, b) => a * b)] : initial[s.Name], memory));
+                    carried.Add(new CarriedTensor(s.Name, s.Output, [.. s.Shape], initial.Of(s.Name, s.Shape, s.Initial), memory));
                 var byName = carried.ToDictionary(c => c.Name, StringComparer.Ordinal);
                 var loss = new float[1];
                 using var lossValue = OrtValue.CreateTensorValueFromMemory(loss, []);
