@@ -23,12 +23,12 @@ public sealed record EquilibriumOptions(
     public void Validate()
     {
         if (!(Eps >= 0) || double.IsInfinity(Eps))
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--eps must be a finite number ≥ 0 (got {Eps})."), nameof(Eps));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--eps must be a finite number ≥ 0 (got {Eps})."));
         if (!(VelocityMu >= 0 && VelocityMu <= 0.5))
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--velocity-mu must be in [0, 0.5] (got {VelocityMu})."), nameof(VelocityMu));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--velocity-mu must be in [0, 0.5] (got {VelocityMu})."));
         if (!Enum.IsDefined(VelocityRule))
-            throw new ArgumentException($"--velocity-rule must be paper or reference-code (got {(int)VelocityRule}).", nameof(VelocityRule));
+            throw new ArgumentException($"--velocity-rule must be paper or reference-code (got {(int)VelocityRule}).");
         if (!Enum.IsDefined(Precision))
-            throw new ArgumentException($"Unknown activation precision {(int)Precision}.", nameof(Precision));
+            throw new ArgumentException($"Unknown activation precision {(int)Precision}.");
     }
 }
