@@ -24,6 +24,8 @@ public static class Plots
         acc.ShowLegend();
         acc.SavePng(Path.Combine(folder, "accuracy_frozen.png"), 800, 450);
 
+        StepTime(Path.Combine(folder, "step_time.png"), history, epochs);
+
         FrozenHeatmap(Path.Combine(folder, "frozen_heatmap.png"), history, "Frozen neurons per layer (layer 0 = first in graph order)");
 
         if (last is not null && !last.IsReference)
@@ -32,6 +34,32 @@ public static class Plots
             Histogram(folder, "delta_phi.png", "Δφ", last.Layers.SelectMany(l => l.DeltaPhi));
             Histogram(folder, "velocity.png", "velocity v", last.Layers.SelectMany(l => l.Velocity));
         }
+    }
+
+    /// <summary>
+    /// The mean training step per epoch against the dense step (timed in the same epoch), with the
+    /// frozen share on the right axis: the time NEq saves, and why.
+    /// </summary>
+    static void StepTime(string file, IReadOnlyList<EpochMetrics> history, double[] epochs)
+    {
+        if (history.All(h => h.Steps == 0)) return;
+        var plot = new Plot();
+        var step = plot.Add.Scatter(epochs, history.Select(h => 1000 * h.StepTime).ToArray());
+        step.LegendText = "step (ms)";
+        var dense = plot.Add.Scatter(epochs, history.Select(h => 1000 * h.StepTime * h.DenseStepRatio).ToArray());
+        dense.LegendText = "dense step (ms)";
+        dense.LinePattern = LinePattern.Dashed;
+        var frozen = plot.Add.Scatter(epochs, history.Select(h => h.TrainedFrozenPercent).ToArray());
+        frozen.LegendText = "frozen while training (%)";
+        frozen.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "frozen %";
+        plot.Axes.SetLimitsY(0, 100, plot.Axes.Right);
+        plot.Axes.SetLimitsY(0, 1.1 * history.Max(h => 1000 * h.StepTime * Math.Max(1, h.DenseStepRatio)));
+        plot.YLabel("ms per step");
+        EpochAxis(plot);
+        plot.Title("Training step time: the epoch's step graph and the dense one");
+        plot.ShowLegend();
+        plot.SavePng(file, 800, 450);
     }
 
     /// <summary>

@@ -57,10 +57,10 @@ public sealed class RunFolder(string path)
     // (metrics.jsonl keeps the trainer's 0-based index, which RunHistory reads).
     string Csv()
     {
-        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s\n");
+        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n");
         foreach (var h in _history)
             sb.AppendLine(string.Join(",", new object[] { h.Epoch + 1, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
-                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds }
+                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds, h.StepSeconds, h.Steps, h.DenseStepRatio, h.SavedSeconds }
                 .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
         return sb.ToString();
     }
@@ -79,23 +79,31 @@ public sealed class RunFolder(string path)
     {
         var infer = TrainingArtifacts.WithTrainedValues(artifacts.Infer, trainer.TrainedValues());
         OnnxFile.Save(infer, System.IO.Path.Combine(Path, "infer.onnx"));
-        var last = trainer.History[^1];
-        var best = trainer.History.Max(h => h.TestTop1);
+        var history = trainer.History;
+        var last = history[^1];
+        var best = history.Max(h => h.TestTop1);
+        var story = RunStory.Of(history);
         Write("summary.md", string.Create(CultureInfo.InvariantCulture, $"""
             # Run {System.IO.Path.GetFileName(System.IO.Path.GetFullPath(Path))}
 
+            {story.Sentence}
+
             | | |
             |---|---|
-            | epochs | {trainer.History.Count} |
+            | epochs | {history.Count} |
             | final test top-1 / top-5 | {last.TestTop1:0.00} % / {last.TestTop5:0.00} % |
             | best test top-1 | {best:0.00} % |
             | frozen at the end | {last.FrozenPercent:0.00} % of neurons |
+            | frozen while training (mean over epochs) | {story.MeanTrainedFrozen:0.00} % of neurons |
             | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |
-            | training time | {trainer.History.Sum(h => h.TrainSeconds):0} s, NEq {trainer.History.Sum(h => h.NeqSeconds):0} s, test {trainer.History.Sum(h => h.TestSeconds):0} s |
+            | training steps | {story.StepSeconds:0.0} s; with the dense step {story.DenseSeconds:0.0} s (timed against it each epoch): {story.SavedSeconds:0.0} s saved ({story.SavedPercent:0.0} %) |
+            | last epoch's step | {1000 * last.StepTime:0} ms, dense {1000 * last.StepTime * last.DenseStepRatio:0} ms ({(last.DenseStepRatio > 0 ? 1 / last.DenseStepRatio : 1):0.00}×) |
+            | training time | {history.Sum(h => h.TrainSeconds):0} s, NEq {history.Sum(h => h.NeqSeconds):0} s, test {history.Sum(h => h.TestSeconds):0} s, timing the dense step {history.Sum(h => h.TimingSeconds):0.0} s |
             | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
-            | step graphs specialised to the masks | {trainer.History.Count(h => h.SpecializeSeconds > 0)}, {trainer.History.Sum(h => h.SpecializeSeconds):0.0} s in all |
+            | step graphs specialised to the masks | {history.Count(h => h.SpecializeSeconds > 0)}, {history.Sum(h => h.SpecializeSeconds):0.0} s in all |
 
-            Plots: plots/accuracy_frozen.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
+            Plots: plots/accuracy_frozen.png, plots/step_time.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
+            TensorBoard: `tensorboard --logdir {Path}`.
 
             """));
     }

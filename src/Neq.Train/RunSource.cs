@@ -15,6 +15,11 @@ namespace Neq.Train;
 /// <param name="Std">Per-channel standard deviation (<c>--std</c>); null: the data set's default.</param>
 /// <param name="Augment">Training augmentation (<c>--augment</c>); null: the data set's default (crop-flip for CIFAR, none otherwise).</param>
 /// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax); null: its only float output.</param>
+/// <param name="Init">
+/// Start from these weights (<c>--init</c>): an ONNX model of the same architecture, or a run folder
+/// (its infer.onnx); every float initializer is loaded by name, strictly (<see cref="Neq.Onnx.Io.InitialWeights"/>).
+/// Null: the model's own initial values.
+/// </param>
 public sealed record RunSource(
     string Arch = "resnet32-cifar",
     string? Model = null,
@@ -25,7 +30,8 @@ public sealed record RunSource(
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
     AugmentMode? Augment = null,
-    string? Output = null)
+    string? Output = null,
+    string? Init = null)
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
     [JsonIgnore]
@@ -51,8 +57,16 @@ public sealed record RunSource(
             throw new ArgumentException($"--mean has {Mean.Count} values and --std {Std.Count}; give one per channel in each.");
         if (Output is not null && Model is null)
             throw new ArgumentException("--output names an output of the --model file; the --arch ResNets have one.");
+        if (Init is { } init && !File.Exists(init) && !File.Exists(Path.Combine(init, "infer.onnx")))
+            throw new ArgumentException(Directory.Exists(init)
+                ? $"--init {init}: a folder without infer.onnx; --init takes an ONNX model or a finished run folder."
+                : $"--init {init}: no such file or folder.");
         if (Model is null) _ = Depth;
     }
+
+    /// <summary>The ONNX file <see cref="Init"/> names (a run folder's infer.onnx for a folder); null without --init.</summary>
+    [JsonIgnore]
+    public string? InitFile => Init is null ? null : File.Exists(Init) ? Init : Path.Combine(Init, "infer.onnx");
 
     /// <summary>What <see cref="DatasetCatalog.LoadAsync"/> reads; <paramref name="imageShape"/> is the model's (C, H, W), which <c>folder</c> images are decoded to.</summary>
     public DatasetOptions DatasetOptions(IReadOnlyList<int>? imageShape) => new()

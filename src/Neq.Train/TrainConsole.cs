@@ -33,6 +33,7 @@ public sealed class TrainConsole(TextWriter output)
             $"neq train: {c.Source.Model ?? c.Source.Arch}, {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {lr.BaseLr} ({schedule}{(lr.Kind == LrScheduleKind.MultiStep ? " " + string.Join(",", lr.Milestones) : "")}), batch {o.BatchSize}, {o.Epochs} epochs, {(!o.UseNeq ? "baseline (no NEq)" : $"NEq ε {eq.Eps} μ {eq.VelocityMu} {FlagNames.Of(FlagNames.Rules, eq.VelocityRule)}")}, seed {o.Seed}, {o.Device}"));
         var noun = data.Train.Element == SampleElement.Byte && data.Train.Shape.Count == 3 ? "images" : "samples";
         output.WriteLine($"data: {data.Source} — {train} training, {val} validation, {test} test {noun}; run folder {folder.Path}");
+        if (c.Source.InitFile is { } init) output.WriteLine($"init: weights from {init}");
         foreach (var note in data.Notes) output.WriteLine($"note: {note}");
         if (t.NextEpoch > 0) output.WriteLine($"resuming after epoch {t.NextEpoch}"); // epochs count from 1: the last completed one
     }
@@ -59,7 +60,7 @@ public sealed class TrainConsole(TextWriter output)
 
     /// <summary>One line per epoch.</summary>
     public void Epoch(EpochMetrics m) => Line(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
+        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  step {1000 * m.StepTime:0}ms{(m.DenseStepRatio != 1 ? $" (dense {1000 * m.StepTime * m.DenseStepRatio:0}ms)" : "")}  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
 
     // Above a live display through Spectre; otherwise straight to the writer (no wrapping at 80 columns).
     void Line(string text)
@@ -71,8 +72,11 @@ public sealed class TrainConsole(TextWriter output)
     /// <summary>The closing lines.</summary>
     public void Done(RunFolder folder, IReadOnlyList<EpochMetrics> history)
     {
-        var last = history[^1];
+        var s = RunStory.Of(history);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: test top-1 {last.TestTop1:0.00}%, frozen {last.FrozenPercent:0.00}%, bprop FLOPs saved {last.BpropSavingSoFar:0.0}%; {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/"));
+            $"done: test top-1 {s.TestTop1:0.00}%, frozen {s.Frozen:0.00}% at the end ({s.MeanTrainedFrozen:0.0}% on average while training), bprop FLOPs saved {s.BpropSaved:0.0}%"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"time: training steps {s.StepSeconds:0.0}s, with the dense step {s.DenseSeconds:0.0}s (timed each epoch): {s.SavedSeconds:0.0}s {(s.SavedSeconds >= 0 ? "saved" : "lost")} ({s.SavedPercent:0.0}%)"));
+        output.WriteLine($"wrote {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/, tensorboard/");
     }
 }

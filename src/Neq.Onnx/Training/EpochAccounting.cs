@@ -60,6 +60,7 @@ sealed class EpochAccounting
             frozenNeurons(trainedFrozen), frozenNeurons(nextFrozen),
             nextFrozen.ToDictionary(kv => kv.Key, kv => 100.0 * kv.Value),
             bprop, 100.0 * FreezeAccounting.Saving(meanRemaining, _costs.Total),
-            time.Train, time.Neq, time.Test, time.ActivationBytes, time.Specialize);
+            time.Train, time.Neq, time.Test, time.ActivationBytes, time.Specialize,
+            time.StepSeconds, time.Steps, time.Timing?.DenseRatio ?? 1, time.Timing?.Seconds ?? 0);
     }
 }

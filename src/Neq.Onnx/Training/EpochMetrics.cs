@@ -22,6 +22,13 @@ namespace Neq.Onnx.Training;
 /// <param name="TestSeconds">Wall time of the test pass.</param>
 /// <param name="ActivationBytes">Bytes held for the previous epoch's validation activations.</param>
 /// <param name="SpecializeSeconds">Wall time of building the next epoch's train.onnx specialised to its masks, and its session (0: none built).</param>
+/// <param name="StepSeconds">Of <paramref name="TrainSeconds"/>, the time inside the training step itself (data loading excluded).</param>
+/// <param name="Steps">Steps (batches) of the training pass.</param>
+/// <param name="DenseStepRatio">
+/// How many times longer the dense step (every neuron trained) took than the epoch's step, timed on
+/// the same batch in interleaved rounds after the pass (1: the epoch trained with the dense graph).
+/// </param>
+/// <param name="TimingSeconds">Wall time of that timing (not part of any other time here).</param>
 public sealed record EpochMetrics(
     int Epoch,
     double Lr,
@@ -43,4 +50,18 @@ public sealed record EpochMetrics(
     double NeqSeconds,
     double TestSeconds,
     long ActivationBytes,
-    double SpecializeSeconds = 0);
+    double SpecializeSeconds = 0,
+    double StepSeconds = 0,
+    int Steps = 0,
+    double DenseStepRatio = 1,
+    double TimingSeconds = 0)
+{
+    /// <summary>Mean seconds of one training step this epoch (0 when not recorded).</summary>
+    public double StepTime => Steps > 0 ? StepSeconds / Steps : 0;
+
+    /// <summary>Seconds the epoch's steps would have taken with the dense step (the same steps scaled by <see cref="DenseStepRatio"/>).</summary>
+    public double DenseStepSeconds => StepSeconds * DenseStepRatio;
+
+    /// <summary>Seconds the epoch's step graph saved against the dense step (negative: it cost time).</summary>
+    public double SavedSeconds => DenseStepSeconds - StepSeconds;
+}

@@ -30,4 +30,11 @@ public interface ITrainStep : IDisposable
 
     /// <summary>Makes the step match the masks' current values (called whenever they change).</summary>
     void UseMasks();
+
+    /// <summary>
+    /// Times the current step graph against the dense one (every mask open) on one batch, in
+    /// <paramref name="rounds"/> interleaved rounds, without changing any state: the carried tensors
+    /// keep their values. Null when the current graph is the dense graph itself (nothing to compare).
+    /// </summary>
+    StepTiming? TimeAgainstDense(OrtValue images, OrtValue labels, int count, int rounds);
 }

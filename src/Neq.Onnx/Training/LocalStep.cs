@@ -136,15 +136,71 @@ sealed class LocalStep : ITrainStep
     }
 
     /// <summary>One step through <c>session.Run</c> over the host buffers.</summary>
-    void RunStep(OrtValue x, OrtValue y, OrtValue prediction)
+    void RunStep(OrtValue x, OrtValue y, OrtValue prediction) => RunStep(Train, EpochInput, x, y, prediction);
+
+    /// <summary>
+    /// One run of <paramref name="session"/> reading the current carried tensors and writing the
+    /// next ones (which become current only when <see cref="Step"/> swaps them); the learning rate
+    /// and masks come from <paramref name="epochInput"/>.
+    /// </summary>
+    void RunStep(InferenceSession session, Func<string, OrtValue> epochInput, OrtValue x, OrtValue y, OrtValue prediction)
     {
         var inputs = _inputs.Select(n =>
             n == _m.DataInputs[0].Name ? x : n == _m.Labels.Name ? y
-            : _byName.TryGetValue(n, out var c) ? c.CurrentValue : EpochInput(n)).ToArray();
+            : _byName.TryGetValue(n, out var c) ? c.CurrentValue : epochInput(n)).ToArray();
         var outputs = _outputs.Select(n =>
             n == _m.LossOutput ? _lossValue : n == _m.CorrectOutput ? _correctValue : n == _m.Prediction ? prediction
             : _outputOf[n].NextValue).ToArray();
-        Train.Run(_run, _inputs, inputs, _outputs, outputs);
+        session.Run(_run, _inputs, inputs, _outputs, outputs);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Both graphs run through <c>session.Run</c> and write only the next buffers, which the next
+    /// real step overwrites, so the state is untouched. On the host the general session is released
+    /// while a specialised one trains (<see cref="UseSession"/>); it is made again here, warmed up
+    /// with one untimed run, and released again after, so the timing costs a session build per
+    /// epoch but no memory between epochs.
+    /// </remarks>
+    public StepTiming? TimeAgainstDense(OrtValue images, OrtValue labels, int count, int rounds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        if (_specialized is not { } specialized) return null;
+        var clock = Stopwatch.StartNew();
+        var general = General();
+        var open = _m.Masks.ToDictionary(k => k.Name, k => OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1f, k.Channels).ToArray(), [k.Channels]), StringComparer.Ordinal);
+        try
+        {
+            OrtValue openInput(string n) => open.TryGetValue(n, out var v) ? v : EpochInput(n);
+            var prediction = PredictionBuffer(count);
+            RunStep(general, openInput, images, labels, prediction); // warm-up: a new session's first run allocates its arena
+            var (step, dense) = (new double[rounds], new double[rounds]);
+            for (int r = 0; r < rounds; r++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                RunStep(specialized, EpochInput, images, labels, prediction);
+                step[r] = Stopwatch.GetElapsedTime(t).TotalSeconds;
+                t = Stopwatch.GetTimestamp();
+                RunStep(general, openInput, images, labels, prediction);
+                dense[r] = Stopwatch.GetElapsedTime(t).TotalSeconds;
+            }
+            return new StepTiming(Median(step), Median(dense), clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var v in open.Values) v.Dispose();
+            if (_memory.OnHost)
+            {
+                _general?.Dispose();
+                _general = null;
+            }
+        }
+    }
+
+    static double Median(double[] v)
+    {
+        Array.Sort(v);
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     /// <summary>

@@ -28,6 +28,8 @@ public sealed class NeqTrainer : IDisposable
     readonly TrainingLoaders _loaders;
     readonly int _classes;
     EquilibriumController? _controller;
+    (double StepSeconds, int Steps) _pass;
+    (float[] Images, long[] Labels, long[] Shape)? _probe;
 
     /// <summary>
     /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
@@ -147,12 +149,13 @@ public sealed class NeqTrainer : IDisposable
         {
             var trainedFrozen = _masks.FrozenFractions();
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
+            var timing = TimeAgainstDense();
             var ((val, update), neqTime) = Timed(() => Validate(epoch, progress, ct));
             if (update is not null) ApplyMasks(update);
             var (test, testTime) = Timed(() => Evaluate(_loaders.Test, "test", epoch, null, progress, ct));
             var nextFrozen = update?.Layers.ToDictionary(l => l.Layer.Name, l => l.FrozenFraction) ?? _masks.FrozenFractions();
             var metrics = _accounting.Count(epoch, _o.Schedule.At(epoch), (train, val, test), trainedFrozen, nextFrozen,
-                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes));
+                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing));
             _accounting.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
@@ -177,13 +180,17 @@ public sealed class NeqTrainer : IDisposable
         _step.BeginEpoch(lr);
         var loader = _loaders.Train;
         var stats = new ClassificationStats();
+        _pass = default;
         foreach (var batch in loader.ReadEpoch(epoch, ct))
         {
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
+                if (batch.Index == 0) KeepProbe(batch.Images.Span, batch.Labels.Span, loader.BatchShape(0));
+                var started = Stopwatch.GetTimestamp();
                 var loss = _step.Step(x, y, batch.Count);
+                _pass = (_pass.StepSeconds + Stopwatch.GetElapsedTime(started).TotalSeconds, _pass.Steps + 1);
                 if (!float.IsFinite(loss))
                     throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                         $"the training loss became {loss} at epoch {epoch + 1}, batch {batch.Index + 1} of {loader.BatchCount} (learning rate {(float)lr}); training stopped."));
@@ -193,6 +200,29 @@ public sealed class NeqTrainer : IDisposable
         }
         ct.ThrowIfCancellationRequested(); // the loader stops early when cancelled: never count a partial epoch
         return stats;
+    }
+
+    /// <summary>
+    /// The epoch's step graph timed against the dense one on the epoch's first batch
+    /// (<see cref="TrainerOptions.DenseTimingRounds"/> interleaved rounds); null when the step is the
+    /// dense graph, timing is off, or no batch was kept.
+    /// </summary>
+    StepTiming? TimeAgainstDense()
+    {
+        if (_o.DenseTimingRounds == 0 || _probe is not { } p) return null;
+        using var x = OrtValue.CreateTensorValueFromMemory(p.Images, p.Shape);
+        using var y = OrtValue.CreateTensorValueFromMemory(p.Labels, [p.Labels.Length]);
+        return _step.TimeAgainstDense(x, y, p.Labels.Length, _o.DenseTimingRounds);
+    }
+
+    /// <summary>Copies the epoch's first batch for <see cref="TimeAgainstDense"/> (the loader recycles its buffers).</summary>
+    void KeepProbe(ReadOnlySpan<float> images, ReadOnlySpan<long> labels, long[] shape)
+    {
+        if (_o.DenseTimingRounds == 0) return;
+        if (_probe is not { } p || p.Images.Length != images.Length || p.Labels.Length != labels.Length)
+            _probe = p = (new float[images.Length], new long[labels.Length], shape);
+        images.CopyTo(p.Images);
+        labels.CopyTo(p.Labels);
     }
 
     /// <summary>The validation pass and the controller's update from it (nulls without a validation subset; no update without NEq).</summary>

@@ -20,6 +20,11 @@ namespace Neq.Onnx.Training;
 /// weight-gradient work (same results as the general graph; the build takes a second or two per
 /// epoch). False: always the general graph, where frozen neurons' gradients are computed and masked.
 /// </param>
+/// <param name="DenseTimingRounds">
+/// After each training pass that used a specialised step graph, time it against the dense graph on
+/// the epoch's first batch in this many interleaved rounds (plus one warm-up), to report the time
+/// saved; 0: no timing.
+/// </param>
 public sealed record TrainerOptions(
     int Epochs,
     int BatchSize,
@@ -33,7 +38,8 @@ public sealed record TrainerOptions(
     int? TrainLimit = null,
     int? TestLimit = null,
     int EvalBatchSize = 500,
-    bool Specialize = true)
+    bool Specialize = true,
+    int DenseTimingRounds = 2)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the flag when a value is impossible.</summary>
     public void Validate()
@@ -46,6 +52,7 @@ public sealed record TrainerOptions(
         if (Threads < 0) throw new ArgumentException("--threads must be 0 (default) or positive.");
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device must be cpu or cuda, not '{Device}'.");
         if (TrainLimit is < 1) throw new ArgumentException("--train-size must be at least 1.");
+        if (DenseTimingRounds < 0) throw new ArgumentException("DenseTimingRounds must not be negative.");
         if (TestLimit is < 0) throw new ArgumentException("--test-size must not be negative.");
         Equilibrium.Validate();
     }

@@ -23,6 +23,7 @@ public sealed class TrainCommand : Command
 
     readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => D.Source.Arch };
     readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier (its input fitted to the data, its output [N,K] the classes) instead of --arch." };
+    readonly Option<string?> _init = new("--init") { Description = "Start from the weights of this ONNX model of the same architecture (or a run folder's infer.onnx), loaded by name and shape, strictly; the optimizer state starts fresh. For fine-tuning, e.g. --arch resnet20-cifar --init models/resnet20-cifar10-trained.onnx." };
     readonly DataFlags _dataFlags = new();
     readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
     readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
@@ -55,7 +56,7 @@ public sealed class TrainCommand : Command
     /// <summary>Creates the command with its options.</summary>
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
-        foreach (var o in new Option[] { _arch, _model, _output }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
+        foreach (var o in new Option[] { _arch, _model, _output, _init }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
                      _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume]))
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
@@ -122,7 +123,7 @@ public sealed class TrainCommand : Command
         int epochs = p.GetValue(_epochs);
         if (Parse(FlagNames.Losses, _loss, p) != LossKind.CrossEntropy)
             throw new UsageException("--loss mse is not supported by neq train yet; it trains classifiers with --loss ce.");
-        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output) });
+        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output), Init = p.GetValue(_init) });
         var optimizer = optim == OptimizerKind.Sgd
             ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
             : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
@@ -156,7 +157,7 @@ public sealed class TrainCommand : Command
         {
             var m = OnnxFile.Load(path);
             GraphChecker.ThrowIfInvalid(m, path);
-            var compiled = TrainingArtifacts.Compile(m, options);
+            var compiled = TrainingArtifacts.Compile(WithInit(m, s), options);
             return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts.Manifest), console.DownloadProgress(), ct));
         }
         var depth = s.Depth;
@@ -165,6 +166,10 @@ public sealed class TrainCommand : Command
         var classes = data.Dataset.ClassNames?.Count ?? (train.HasClassLabels && train.Count > 0 ? train.Labels.ToArray().Max() + 1 : 0);
         if (classes < 2)
             throw new DatasetException($"{data.Dataset.Source}: --arch {s.Arch} needs class labels (at least 2 classes) in the {data.Dataset.Name} data.");
-        return (TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(depth, classes, seed)), options), data);
+        return (TrainingArtifacts.Compile(WithInit(CifarResNet.Build(new CifarResNetOptions(depth, classes, seed)), s), options), data);
     }
+
+    /// <summary><paramref name="model"/> with the --init file's weights (unchanged without --init).</summary>
+    static ModelProto WithInit(ModelProto model, RunSource s) =>
+        s.InitFile is { } file ? InitialWeights.Load(model, OnnxFile.Load(file), file) : model;
 }

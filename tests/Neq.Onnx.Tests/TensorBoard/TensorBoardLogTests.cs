@@ -17,7 +17,8 @@ public sealed class TensorBoardLogTests
         TrainedFrozenPercent: 4.0 * e, FrozenPercent: 4.0 * e + 2.5,
         FrozenPercentPerLayer: new Dictionary<string, double> { ["conv1"] = 0, ["layer1.0.conv1"] = 12.5 * e, ["layer1.0.conv2"] = 37.5 + e, ["fc"] = 100 },
         BpropFlopsPerSample: 8.0e7 - 1.0e6 * e, BpropSavingSoFar: 1.5 * e, TrainSeconds: 30 + e, NeqSeconds: 2 + 0.5 * e, TestSeconds: 3 + 0.25 * e,
-        ActivationBytes: 3L * 1048576 * (e + 1), SpecializeSeconds: 0.75 * e);
+        ActivationBytes: 3L * 1048576 * (e + 1), SpecializeSeconds: 0.75 * e,
+        StepSeconds: 25 + e, Steps: 100, DenseStepRatio: 1 + 0.25 * e, TimingSeconds: 1.5);
 
     /// <summary>The tag → value mapping written out by hand from <see cref="EpochMetrics"/>'s documentation.</summary>
     static Dictionary<string, double> Expected(EpochMetrics m)
@@ -29,7 +30,11 @@ public sealed class TensorBoardLogTests
             ["neq/frozen_percent"] = m.FrozenPercent, ["neq/trained_frozen_percent"] = m.TrainedFrozenPercent,
             ["neq/bprop_saved_percent"] = m.BpropSavingSoFar, ["neq/bprop_flops_per_sample"] = m.BpropFlopsPerSample,
             ["time/train_seconds"] = m.TrainSeconds, ["time/neq_seconds"] = m.NeqSeconds, ["time/test_seconds"] = m.TestSeconds,
-            ["time/specialize_seconds"] = m.SpecializeSeconds, ["memory/activation_mib"] = m.ActivationBytes / (1024.0 * 1024.0),
+            ["time/specialize_seconds"] = m.SpecializeSeconds,
+            // A step of StepSeconds / Steps, the dense one DenseStepRatio times as long; the saving is the difference over the epoch's steps.
+            ["time/step_ms"] = (25.0 + m.Epoch) / 100 * 1000, ["time/dense_step_ms"] = (25.0 + m.Epoch) / 100 * 1000 * (1 + 0.25 * m.Epoch),
+            ["time/step_seconds_saved"] = (25.0 + m.Epoch) * 0.25 * m.Epoch,
+            ["memory/activation_mib"] = m.ActivationBytes / (1024.0 * 1024.0),
         };
         if (!double.IsNaN(m.ValLoss)) (d["loss/val"], d["top1/val"], d["top5/val"]) = (m.ValLoss, m.ValTop1, m.ValTop5);
         return d;

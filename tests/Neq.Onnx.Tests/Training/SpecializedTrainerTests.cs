@@ -60,6 +60,40 @@ public sealed class SpecializedTrainerTests
     }
 
     /// <summary>
+    /// Timing the epoch's step graph against the dense one runs both graphs on a batch but must
+    /// leave the run untouched: a run that times every epoch ends with exactly the tensors of one
+    /// that never times, while its metrics carry the timing of each specialised epoch.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Timing_against_the_dense_step_leaves_the_run_unchanged(bool deviceBinding)
+    {
+        var artifacts = Artifacts(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4));
+        var path = deviceBinding ? StepPath.DeviceBinding : StepPath.Run;
+        (List<EpochMetrics>, TrainerCheckpoint, int) Train(int rounds)
+        {
+            var epochs = new List<EpochMetrics>();
+            using var t = new NeqTrainer(artifacts, TinyClassifier.Data(), Options(true) with { DenseTimingRounds = rounds }, path);
+            t.Run((m, _) => epochs.Add(m), _ => { });
+            return (epochs, t.Capture(), t.Sizes.Train);
+        }
+        var (untimed, untimedState, _) = Train(0);
+        var (timed, timedState, trainImages) = Train(3);
+
+        foreach (var (name, want) in untimedState.Tensors)
+            Assert.Equal(want, timedState.Tensors[name]);
+        Assert.Equal(untimed.Select(m => m.TrainLoss), timed.Select(m => m.TrainLoss));
+        Assert.All(untimed, m => Assert.Equal((1.0, 0.0), (m.DenseStepRatio, m.TimingSeconds)));
+        // Epoch 1 trains every neuron (the dense graph: nothing to time); later epochs train with a
+        // specialised graph, and each is timed against the dense one.
+        Assert.Equal((1.0, 0.0), (timed[0].DenseStepRatio, timed[0].TimingSeconds));
+        Assert.All(timed.Skip(1), m => Assert.True(m.TimingSeconds > 0 && m.DenseStepRatio > 0 && m.DenseStepRatio != 1, $"epoch {m.Epoch + 1}: ratio {m.DenseStepRatio}, {m.TimingSeconds} s"));
+        int batches = (trainImages + 15) / 16;
+        Assert.All(timed, m => Assert.True(m.Steps == batches && m.StepSeconds > 0 && m.StepSeconds <= m.TrainSeconds, $"epoch {m.Epoch + 1}: {m.Steps} steps, {m.StepSeconds} s of {m.TrainSeconds} s"));
+    }
+
+    /// <summary>
     /// Masks that change under the trainer's feet through <see cref="NeqTrainer.Restore"/>: frozen
     /// channels (a specialised session; on the host the general one is released), then every channel
     /// trainable again (the general session, made again). Each epoch must match a trainer that never

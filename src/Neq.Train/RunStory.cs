@@ -1,0 +1,38 @@
+using System.Globalization;
+using Neq.Onnx.Training;
+
+namespace Neq.Train;
+
+/// <summary>
+/// What a run did, in the numbers a person asks for at its end: accuracy, how much froze, the
+/// backward work saved by count (FLOPs) and by the clock (the steps' time against the dense step,
+/// timed in the run each epoch). The console's closing lines and summary.md both read it.
+/// </summary>
+/// <param name="Epochs">Epochs completed.</param>
+/// <param name="TestTop1">Final test top-1 (%).</param>
+/// <param name="Frozen">Neurons frozen at the end (%).</param>
+/// <param name="MeanTrainedFrozen">Neurons frozen while training, mean over the epochs (%).</param>
+/// <param name="BpropSaved">Backward FLOPs saved, mean over the epochs (%).</param>
+/// <param name="StepSeconds">Seconds inside the training steps, all epochs.</param>
+/// <param name="DenseSeconds">Seconds the same steps would have taken with the dense step.</param>
+public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double MeanTrainedFrozen, double BpropSaved, double StepSeconds, double DenseSeconds)
+{
+    /// <summary>Seconds saved against the dense step (negative: the specialised graphs cost time).</summary>
+    public double SavedSeconds => DenseSeconds - StepSeconds;
+
+    /// <summary><see cref="SavedSeconds"/> as a share of the dense time (%).</summary>
+    public double SavedPercent => DenseSeconds > 0 ? 100 * SavedSeconds / DenseSeconds : 0;
+
+    /// <summary>The story of <paramref name="history"/> (at least one epoch).</summary>
+    public static RunStory Of(IReadOnlyList<EpochMetrics> history)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(history.Count);
+        var last = history[^1];
+        return new RunStory(history.Count, last.TestTop1, last.FrozenPercent, history.Average(h => h.TrainedFrozenPercent),
+            last.BpropSavingSoFar, history.Sum(h => h.StepSeconds), history.Sum(h => h.DenseStepSeconds));
+    }
+
+    /// <summary>One sentence for summary.md.</summary>
+    public string Sentence => string.Create(CultureInfo.InvariantCulture,
+        $"After {Epochs} epoch{(Epochs == 1 ? "" : "s")}: test top-1 {TestTop1:0.00} %; {Frozen:0.0} % of neurons frozen at the end ({MeanTrainedFrozen:0.0} % on average while training), so backpropagation did {BpropSaved:0.0} % fewer FLOPs; the training steps took {StepSeconds:0.0} s where the dense step would have taken {DenseSeconds:0.0} s — {SavedSeconds:0.0} s ({SavedPercent:0.0} %) {(SavedSeconds >= 0 ? "saved" : "lost")}.");
+}
