@@ -28,5 +28,5 @@ public static class Cli
     public static int Run(string[] args, TextWriter output, TextWriter error) =>
         CliHost.Run(CreateRootCommand(), ProgramName, args, output, error, e =>
             e is OnnxFormatException or DatasetException or TrainingDivergedException or IOException
-                or UnauthorizedAccessException or InvalidDataException or PlatformNotSupportedException);
+                or UnauthorizedAccessException or InvalidDataException or PlatformNotSupportedException or Onnx.Distributed.MpiException);
 }
