@@ -29,7 +29,7 @@ public sealed class TrainCommand : Command
     readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
     readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
     readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
-    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.Trainer.BatchSize };
+    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size (under mpirun: the global batch, split over the ranks).", DefaultValueFactory = _ => D.Trainer.BatchSize };
     readonly Option<double?> _lr = new("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {RunConfig.DefaultLr(OptimizerKind.Sgd)} for sgd, {RunConfig.DefaultLr(OptimizerKind.Adam)} for adam).") };
     readonly Option<double> _momentum = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => D.Optimizer.Momentum };
     readonly Option<bool> _nesterov = new("--nesterov") { Description = "Nesterov momentum (sgd)." };
@@ -44,7 +44,7 @@ public sealed class TrainCommand : Command
     readonly Option<bool> _pinning = new("--pinning") { Description = "Keep frozen neurons frozen (the union of all masks so far)." };
     readonly Option<double> _valSize = new("--val-size") { Description = "Fraction of the training set held out for NEq, in [0, 1).", DefaultValueFactory = _ => D.Trainer.ValSize };
     readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffle, augmentation (and the ResNet's initialisation).", DefaultValueFactory = _ => D.Trainer.Seed };
-    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => D.Trainer.Threads };
+    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores; under mpirun, per rank: its share of its host's cores).", DefaultValueFactory = _ => D.Trainer.Threads };
     readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => D.Trainer.Device };
     readonly Option<bool> _noNeq = new("--no-neq") { Description = "Baseline: train every neuron every epoch." };
     readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
@@ -164,9 +164,10 @@ public sealed class TrainCommand : Command
     }
 
     /// <summary>
-    /// The compiled model (with grad.onnx and update.onnx when <paramref name="split"/>: several processes) and the data fitted to its input. A --model file is compiled first, so
+    /// The compiled model and the data fitted to its input. A --model file is compiled first, so
     /// that a folder of images is decoded to its input size; an --arch ResNet takes 3×32×32 images
     /// and is built for the data's class count (the class names, or the largest label + 1).
+    /// <paramref name="split"/> (several processes) also builds grad.onnx and update.onnx.
     /// </summary>
     static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, bool split, CancellationToken ct)
     {
