@@ -50,12 +50,17 @@ public static class DistributedRun
     /// launcher end every rank (none is left waiting in a collective). An error every rank meets
     /// alike (a diverged global loss, differing parameters, bad flags) should print once: rank 0
     /// prints and aborts at once, the others wait a moment first, so that rank 0's abort usually ends
-    /// them before they print; an error of one rank alone is still printed by that rank, naming it.
+    /// them before they print; an error of one rank alone is still printed by that rank, naming it,
+    /// on its process's stderr.
     /// </summary>
     [DoesNotReturn]
     public static void Fail(Communicator comm, Exception e, TextWriter error)
     {
-        if (!comm.IsRoot) Thread.Sleep(TimeSpan.FromSeconds(2));
+        if (!comm.IsRoot)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(2));
+            error = Console.Error; // Cli.Run silenced this rank's writers
+        }
         var what = e is UsageException or IOException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException
             || e.GetType().Namespace?.StartsWith("Neq.", StringComparison.Ordinal) == true ? "" : $"unexpected {e.GetType().Name}: ";
         error.WriteLine($"error: {(comm.IsRoot ? "" : $"rank {comm.Rank} of {comm.Size}: ")}{what}{e.Message.ReplaceLineEndings(" ")}");
