@@ -68,6 +68,21 @@ public static class DistributedRun
         comm.Abort(e is UsageException ? CliHost.Usage : CliHost.Error);
     }
 
+    /// <summary>
+    /// <paramref name="output"/> behind a writer of its own, which <see cref="TrainConsole"/> does not
+    /// take for the terminal: rank 0 then prints plain lines, which read well in mpirun's log too.
+    /// </summary>
+    public static TextWriter Plain(TextWriter output) => new PlainWriter(output);
+
+    sealed class PlainWriter(TextWriter inner) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+        public override void Write(char value) => inner.Write(value);
+        public override void Write(string? value) => inner.Write(value);
+        public override void WriteLine(string? value) => inner.WriteLine(value);
+        public override void Flush() => inner.Flush();
+    }
+
     /// <summary>Appends this rank's line for the epoch to the <see cref="RankLogVariable"/> folder, when set.</summary>
     public static void LogRank(Communicator comm, EpochMetrics m, NeqTrainer trainer)
     {

@@ -86,7 +86,10 @@ public sealed class TrainCommand : Command
             $"{source.Arch}-{FlagNames.Of(FlagNames.Optimizers, config.Optimizer.Kind)}-{(trainer.UseNeq ? "neq" : "baseline")}-s{trainer.Seed}"));
         if (File.Exists(folder.Path))
             throw new IOException($"{folder.Path}: a file, not a folder; --out names the run folder to write (new, or a run folder to overwrite).");
-        var console = new TrainConsole(comm.IsRoot ? p.InvocationConfiguration.Output : TextWriter.Null);
+        // Under mpirun a rank's stdout is Open MPI's pseudo-terminal even when mpirun's own output goes
+        // to a log, so rank 0 writes plain lines (TrainConsole goes live only on Console.Out itself).
+        var console = new TrainConsole(comm.Size == 1 ? p.InvocationConfiguration.Output
+            : comm.IsRoot ? DistributedRun.Plain(p.InvocationConfiguration.Output) : TextWriter.Null);
 
         var (compiled, fitted) = ModelAndData(config, console, split: comm.Size > 1, ct);
         var data = fitted.Dataset;
