@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Artifacts;
 using Neq.Onnx.Data;
@@ -325,7 +327,8 @@ public sealed class NeqTrainer : IDisposable
         _comm.Broadcast(found.AsSpan());
         if (found[0] == 0) return;
         if (_comm.IsRoot) Restore(checkpoint!, source);
-        var history = _comm.IsRoot ? System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(History, CheckpointFile.Json)) : [];
+        // The metrics as the checkpoint file stores them (JSON): the other ranks need the epoch count, and keep the same record.
+        var history = _comm.IsRoot ? Encoding.UTF8.GetBytes(JsonSerializer.Serialize(History, CheckpointFile.Json)) : [];
         int[] length = [history.Length];
         _comm.Broadcast(length.AsSpan());
         Array.Resize(ref history, length[0]);
@@ -337,7 +340,7 @@ public sealed class NeqTrainer : IDisposable
         _comm.Broadcast(flat.AsSpan());
         if (!_comm.IsRoot)
         {
-            _accounting.Restore(System.Text.Json.JsonSerializer.Deserialize<List<EpochMetrics>>(history, CheckpointFile.Json) ?? []);
+            _accounting.Restore(JsonSerializer.Deserialize<List<EpochMetrics>>(history, CheckpointFile.Json) ?? []);
             var offset = 0;
             foreach (var c in carried)
             {
