@@ -17,6 +17,12 @@ namespace Neq.Train;
 /// <param name="DenseSeconds">Seconds the same steps would have taken with the dense step.</param>
 public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double MeanTrainedFrozen, double BpropSaved, double StepSeconds, double DenseSeconds)
 {
+    /// <summary>
+    /// False when some epoch trained with frozen neurons but none was timed against the dense step
+    /// (a data-parallel run, or timing turned off): then <see cref="DenseSeconds"/> says nothing.
+    /// </summary>
+    public bool Timed { get; init; } = true;
+
     /// <summary>Seconds saved against the dense step (negative: the specialised graphs cost time).</summary>
     public double SavedSeconds => DenseSeconds - StepSeconds;
 
@@ -29,10 +35,18 @@ public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double
         ArgumentOutOfRangeException.ThrowIfZero(history.Count);
         var last = history[^1];
         return new RunStory(history.Count, last.TestTop1, last.FrozenPercent, history.Average(h => h.TrainedFrozenPercent),
-            last.BpropSavingSoFar, history.Sum(h => h.StepSeconds), history.Sum(h => h.DenseStepSeconds));
+            last.BpropSavingSoFar, history.Sum(h => h.StepSeconds), history.Sum(h => h.DenseStepSeconds))
+        {
+            Timed = history.Any(h => h.TimingSeconds > 0) || history.All(h => h.TrainedFrozenPercent == 0),
+        };
     }
+
+    /// <summary>The time line: steps against the dense step, or that the dense step was not timed.</summary>
+    public string TimeLine => Timed
+        ? string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s, with the dense step {DenseSeconds:0.0} s (timed against it each epoch): {SavedSeconds:0.0} s {(SavedSeconds >= 0 ? "saved" : "lost")} ({SavedPercent:0.0} %)")
+        : string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s; the dense step was not timed in this run");
 
     /// <summary>One sentence for summary.md.</summary>
     public string Sentence => string.Create(CultureInfo.InvariantCulture,
-        $"After {Epochs} epoch{(Epochs == 1 ? "" : "s")}: test top-1 {TestTop1:0.00} %; {Frozen:0.0} % of neurons frozen at the end ({MeanTrainedFrozen:0.0} % on average while training), so backpropagation did {BpropSaved:0.0} % fewer FLOPs; the training steps took {StepSeconds:0.0} s where the dense step would have taken {DenseSeconds:0.0} s — {SavedSeconds:0.0} s ({SavedPercent:0.0} %) {(SavedSeconds >= 0 ? "saved" : "lost")}.");
+        $"After {Epochs} epoch{(Epochs == 1 ? "" : "s")}: test top-1 {TestTop1:0.00} %; {Frozen:0.0} % of neurons frozen at the end ({MeanTrainedFrozen:0.0} % on average while training), so backpropagation did {BpropSaved:0.0} % fewer FLOPs; {TimeLine}.");
 }

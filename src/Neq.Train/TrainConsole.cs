@@ -75,8 +75,7 @@ public sealed class TrainConsole(TextWriter output)
         var s = RunStory.Of(history);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: test top-1 {s.TestTop1:0.00}%, frozen {s.Frozen:0.00}% at the end ({s.MeanTrainedFrozen:0.0}% on average while training), bprop FLOPs saved {s.BpropSaved:0.0}%"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"time: training steps {s.StepSeconds:0.0}s, with the dense step {s.DenseSeconds:0.0}s (timed each epoch): {s.SavedSeconds:0.0}s {(s.SavedSeconds >= 0 ? "saved" : "lost")} ({s.SavedPercent:0.0}%)"));
+        output.WriteLine($"time: {s.TimeLine}");
         output.WriteLine($"wrote {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/, tensorboard/");
     }
 }

@@ -158,6 +158,19 @@ public sealed class DataParallelStep : IDisposable
         var n = labels.Length;
         if (images.Length != n * _imageFloats)
             throw new ArgumentException($"{images.Length} image floats for {n} labels; each image has {_imageFloats} floats.", nameof(images));
+        // An empty shard runs no graph: it needs no tensors.
+        using var x = n == 0 ? null : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images, [n, .. _imageShape.Skip(1)]);
+        using var y = n == 0 ? null : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels, [n]);
+        return Step(x, y, n, lr, masks);
+    }
+
+    /// <summary>
+    /// <see cref="Step(Memory{float}, Memory{long}, float, IReadOnlyDictionary{string, float[]}?)"/> over tensors
+    /// the caller made (the trainer's batch, [n, …] and [n]; unused, and may be null, when n is 0). When the global loss is not finite the
+    /// carried tensors stay as they were on every rank (the update is skipped, as the local step's).
+    /// </summary>
+    internal DataParallelStepResult Step(OrtValue? images, OrtValue? labels, int n, float lr, IReadOnlyDictionary<string, float[]>? masks)
+    {
         var maskValues = MaskValues(masks);
         try
         {
@@ -165,8 +178,7 @@ public sealed class DataParallelStep : IDisposable
             var start = Stopwatch.GetTimestamp();
             if (n > 0)
             {
-                RunGrad(images, labels, n, maskValues);
-                foreach (var r in _running) r.Swap();
+                RunGrad(images!, labels!, n, maskValues);
                 tail[0] = _loss[0];
                 tail[1] = _correct[0];
                 tail[2] = n;
@@ -191,12 +203,17 @@ public sealed class DataParallelStep : IDisposable
             else if (n == 0) throw new InvalidOperationException("The global batch is empty: no rank had an image.");
             _lr[0] = lr;
             var updateStart = Stopwatch.GetTimestamp();
+            var result = new DataParallelStepResult(tail[0], (long)tail[1], (int)tail[2]);
+            if (!float.IsFinite(result.Loss))
+                return result; // every rank sees the same global loss, so every rank keeps its tensors
+            if (n > 0)
+                foreach (var r in _running) r.Swap();
             RunUpdate(maskValues);
             foreach (var c in _parameters) c.Swap();
             foreach (var c in _state) c.Swap();
             LastTimings = new(Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds, Stopwatch.GetElapsedTime(reduceStart, updateStart).TotalSeconds,
                 Stopwatch.GetElapsedTime(updateStart).TotalSeconds);
-            return new DataParallelStepResult(tail[0], (long)tail[1], (int)tail[2]);
+            return result;
         }
         finally
         {
@@ -205,12 +222,15 @@ public sealed class DataParallelStep : IDisposable
         }
     }
 
-    void RunGrad(Memory<float> images, Memory<long> labels, int n, Dictionary<string, (OrtValue Value, bool Owned)> masks)
+    /// <summary>The carried tensors by input name (parameters, optimizer state, running statistics), as <see cref="ITrainStep.Carried"/>.</summary>
+    internal IReadOnlyDictionary<string, CarriedTensor> Carried => _byName;
+
+    /// <summary>Bytes the allreduce of one step moves in and out of each rank: every gradient and three floats, 4 bytes each.</summary>
+    public long ReduceBytes => 4L * _reduce.Length;
+
+    void RunGrad(OrtValue x, OrtValue y, int n, Dictionary<string, (OrtValue Value, bool Owned)> masks)
     {
         if (_prediction.Length < n * _classes) _prediction = new float[n * _classes];
-        long[] shape = [n, .. _imageShape.Skip(1)];
-        using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images, shape);
-        using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels, [n]);
         using var p = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _prediction.AsMemory(0, n * _classes), [n, _classes]);
         var inputNames = _gradSig.Inputs.Select(i => i.Name).ToArray();
         var inputs = inputNames.Select(name =>
@@ -261,7 +281,7 @@ public sealed class DataParallelStep : IDisposable
     /// Runs grad.onnx specialised to <paramref name="masks"/> from now on (<see cref="ArtifactCompilation.SpecializedGrad"/>:
     /// frozen neurons cost no weight-gradient work), or the general grad.onnx again when null or
     /// nothing is frozen. Call it on every rank with the same (broadcast) masks whenever they change,
-    /// and pass the same masks to <see cref="Step"/>: graphs are deterministic, so every rank then runs the same step.
+    /// and pass the same masks to <see cref="Step(Memory{float}, Memory{long}, float, IReadOnlyDictionary{string, float[]}?)"/>: graphs are deterministic, so every rank then runs the same step.
     /// </summary>
     public void SpecializeTo(IReadOnlyDictionary<string, float[]>? masks)
     {

@@ -31,6 +31,19 @@ public sealed record MpiLaunch(MpiImplementation Implementation, int Size)
     }
 
     /// <summary>
+    /// This process's rank as the launcher states it (Open MPI's <c>OMPI_COMM_WORLD_RANK</c>,
+    /// Hydra's and PMI's <c>PMI_RANK</c>), known before MPI is initialised — so that ranks other than
+    /// 0 can keep quiet about what every rank would print alike (a bad flag) — or null without a
+    /// launcher or when the variable is missing or not a number.
+    /// </summary>
+    public static int? RankOf(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var value = environment("OMPI_COMM_WORLD_RANK") ?? environment("PMI_RANK");
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var r) ? r : null;
+    }
+
+    /// <summary>
     /// The library files to try, in order: <c>MPI_LIB</c> alone when set; else the runtime of the
     /// launcher's implementation; else (no launcher: an explicit <see cref="MpiCommunicator.Initialize"/>)
     /// Open MPI's, then MPICH's.

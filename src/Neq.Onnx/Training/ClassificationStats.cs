@@ -1,3 +1,5 @@
+using Neq.Onnx.Distributed;
+
 namespace Neq.Onnx.Training;
 
 /// <summary>
@@ -41,5 +43,17 @@ public sealed class ClassificationStats
             if (above < 5) _top5++;
         }
         _count += labels.Length;
+    }
+
+    /// <summary>
+    /// Makes these the statistics of every rank's images together (each rank counted its shard):
+    /// one allreduce of the sums, in float64, which holds the counts exactly up to 2^53.
+    /// </summary>
+    internal void SumOver(Communicator communicator)
+    {
+        if (communicator.Size == 1) return;
+        Span<double> sums = [_lossSum, _top1, _top5, _count];
+        communicator.Allreduce(sums, ReduceOperation.Sum);
+        (_lossSum, _top1, _top5, _count) = (sums[0], (long)sums[1], (long)sums[2], (long)sums[3]);
     }
 }

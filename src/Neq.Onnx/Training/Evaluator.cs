@@ -39,6 +39,7 @@ sealed class Evaluator : IDisposable
         {
             using (batch)
             {
+                if (batch.Count == 0) continue; // a data-parallel rank's empty slice of a batch smaller than the ranks
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 var inputs = _inputs.Select(n => n == _m.DataInputs[0].Name ? x : step.Carried[n].CurrentValue).ToArray();
                 using var outs = _session.Run(_run, _inputs, inputs, outNames);

@@ -5,8 +5,9 @@ namespace Neq.Onnx.Training;
 /// <summary>
 /// The training step a <see cref="NeqTrainer"/> drives: it owns the step graph's sessions and the
 /// tensors carried from step to step (parameters, optimizer state, running statistics). The local
-/// step (<see cref="LocalStep"/>) runs train.onnx in this process; a data-parallel step would run
-/// grad.onnx, average the gradients across processes, then update.onnx.
+/// step (<see cref="LocalStep"/>) runs train.onnx in this process; the data-parallel step
+/// (<see cref="Distributed.DataParallelTrainStep"/>) runs grad.onnx on this process's shard,
+/// averages the gradients across processes, then runs update.onnx.
 /// </summary>
 public interface ITrainStep : IDisposable
 {
@@ -37,4 +38,10 @@ public interface ITrainStep : IDisposable
     /// keep their values. Null when the current graph is the dense graph itself (nothing to compare).
     /// </summary>
     StepTiming? TimeAgainstDense(OrtValue images, OrtValue labels, int count, int rounds);
+
+    /// <summary>
+    /// Called after an epoch's last step, before the evaluation and the checkpoint read the carried
+    /// tensors: a data-parallel step makes them the same on every process here; a local step has nothing to do.
+    /// </summary>
+    void EndEpoch();
 }

@@ -230,6 +230,9 @@ sealed class LocalStep : ITrainStep
         SpecializeSeconds = clock.Elapsed.TotalSeconds;
     }
 
+    /// <inheritdoc />
+    public void EndEpoch() { }
+
     /// <summary>Switches the step to <paramref name="specialized"/> (null: the general graph), rebinding when bound.</summary>
     void UseSession(InferenceSession? specialized)
     {

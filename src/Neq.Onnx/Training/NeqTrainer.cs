@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Artifacts;
 using Neq.Onnx.Data;
+using Neq.Onnx.Distributed;
 using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Io;
 using EqLayer = Neq.Onnx.Equilibrium.EquilibriumLayer;
@@ -16,6 +19,12 @@ namespace Neq.Onnx.Training;
 /// equilibrium controller), the accounting (<see cref="EpochMetrics"/> per epoch) and checkpoints
 /// (<see cref="Capture"/>, <see cref="Restore"/>). The pieces' entry points are public so a caller
 /// can drive or test them one by one.
+/// <para>
+/// Data parallelism (several processes of a <see cref="Communicator"/>): every rank runs this loop
+/// with the data-parallel step on its shard of each global batch; training and test statistics are
+/// summed over the ranks; rank 0 alone measures the neurons on the validation subset and broadcasts
+/// the masks; rank 0 alone is handed checkpoints. See docs/distributed.md.
+/// </para>
 /// </summary>
 public sealed class NeqTrainer : IDisposable
 {
@@ -27,6 +36,8 @@ public sealed class NeqTrainer : IDisposable
     readonly EpochAccounting _accounting;
     readonly TrainingLoaders _loaders;
     readonly int _classes;
+    readonly Communicator _comm;
+    readonly bool _dataParallel;
     EquilibriumController? _controller;
     (double StepSeconds, int Steps) _pass;
     (float[] Images, long[] Labels, long[] Shape)? _probe;
@@ -66,8 +77,29 @@ public sealed class NeqTrainer : IDisposable
     {
     }
 
+    /// <summary>
+    /// Trains as one of the processes of <paramref name="communicator"/>: with one, exactly as the
+    /// public constructor; with several, data-parallel (the artifacts built with
+    /// <see cref="ArtifactOptions.Split"/>, the CPU, <see cref="TrainerOptions.BatchSize"/> the global
+    /// batch that the ranks share). Every rank constructs it with the same arguments.
+    /// </summary>
+    /// <exception cref="ArgumentException">Several processes, but the artifacts are not split or the device is not the CPU.</exception>
+    public NeqTrainer(ArtifactCompilation compiled, Dataset data, TrainerOptions options, Communicator communicator)
+        : this(compiled, data, options, DefaultPath(options.Device), communicator, dataParallel: communicator.Size > 1)
+    {
+    }
+
     /// <summary>As the public constructor, with the step path chosen (tests run each).</summary>
     internal NeqTrainer(ArtifactCompilation compiled, Dataset data, TrainerOptions options, StepPath path)
+        : this(compiled, data, options, path, new SingleProcessCommunicator(), dataParallel: false)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructors; <paramref name="dataParallel"/> chooses the data-parallel step even
+    /// for one process (tests compare it with the local step in process).
+    /// </summary>
+    internal NeqTrainer(ArtifactCompilation compiled, Dataset data, TrainerOptions options, StepPath path, Communicator communicator, bool dataParallel)
     {
         ArgumentNullException.ThrowIfNull(compiled);
         ArgumentNullException.ThrowIfNull(data);
@@ -77,13 +109,15 @@ public sealed class NeqTrainer : IDisposable
         _manifest = artifacts.Manifest;
         _classes = CheckClassifier(artifacts.Manifest);
         var fitted = Fit(data, InputOf(artifacts.Manifest), _classes);
-        _loaders = TrainingLoaders.Of(fitted, options);
+        (_comm, _dataParallel) = (communicator, dataParallel);
+        _loaders = TrainingLoaders.Of(fitted, options, dataParallel ? new DataShard(communicator.Rank, communicator.Size) : null);
         _masks = new MaskSet(compiled.Masks);
-        _step = new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
+        _step = dataParallel ? new DataParallelTrainStep(compiled, _masks, communicator, options)
+            : new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
         _evaluator = new Evaluator(artifacts, options, _classes);
         var layers = EquilibriumLayers(artifacts.Manifest);
         _accounting = new EpochAccounting(artifacts, layers, _classes);
-        if (options.UseNeq && _loaders.Validation is not null)
+        if (options.UseNeq && _loaders.Validation is not null && communicator.IsRoot)
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
     }
 
@@ -139,7 +173,9 @@ public sealed class NeqTrainer : IDisposable
 
     /// <summary>
     /// The loop, from <see cref="NextEpoch"/> to the last epoch: train → validate (φ, Δφ, velocity)
-    /// → masks for the next epoch → test → record → checkpoint → log.
+    /// → masks for the next epoch → test → record → checkpoint → log. With several processes every
+    /// rank calls it; <paramref name="checkpoint"/> is called on rank 0 only, <paramref name="log"/> on
+    /// every rank (training and test metrics are global; validation ones, and the update, rank 0's).
     /// </summary>
     public void Run(Action<EpochMetrics, EquilibriumUpdate?> log, Action<TrainerCheckpoint> checkpoint,
         IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
@@ -151,15 +187,16 @@ public sealed class NeqTrainer : IDisposable
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
             var timing = TimeAgainstDense();
             var ((val, update), neqTime) = Timed(() => Validate(epoch, progress, ct));
-            if (update is not null) ApplyMasks(update);
-            var (test, testTime) = Timed(() => Evaluate(_loaders.Test, "test", epoch, null, progress, ct));
+            if (_dataParallel) ShareMasks(update);
+            else if (update is not null) ApplyMasks(update);
+            var (test, testTime) = Timed(() => Test(epoch, progress, ct));
             var nextFrozen = update?.Layers.ToDictionary(l => l.Layer.Name, l => l.FrozenFraction) ?? _masks.FrozenFractions();
             var metrics = _accounting.Count(epoch, _o.Schedule.At(epoch), (train, val, test), trainedFrozen, nextFrozen,
                 new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing));
             _accounting.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
-            checkpoint(Capture());
+            if (_comm.IsRoot) checkpoint(Capture());
             log(metrics, update);
         }
     }
@@ -199,6 +236,8 @@ public sealed class NeqTrainer : IDisposable
             }
         }
         ct.ThrowIfCancellationRequested(); // the loader stops early when cancelled: never count a partial epoch
+        _step.EndEpoch();
+        if (_dataParallel) stats.SumOver(_comm);
         return stats;
     }
 
@@ -225,10 +264,38 @@ public sealed class NeqTrainer : IDisposable
         labels.CopyTo(p.Labels);
     }
 
+    /// <summary>The test pass: with several processes each evaluates its slice of every batch, and the statistics are summed.</summary>
+    ClassificationStats Test(int epoch, IProgress<TrainerProgress>? progress, CancellationToken ct)
+    {
+        var test = Evaluate(_loaders.Test, "test", epoch, null, progress, ct);
+        if (_dataParallel) test.SumOver(_comm);
+        return test;
+    }
+
+    /// <summary>
+    /// Makes every rank's masks rank 0's (one broadcast of all of them; rank 0 first applies its
+    /// <paramref name="update"/>, when it has one) and the step match them. Rank 0 decided them from
+    /// the validation pass; the others wait here meanwhile.
+    /// </summary>
+    void ShareMasks(EquilibriumUpdate? update)
+    {
+        if (update is not null) _masks.Apply(update);
+        var flat = _masks.Layers.SelectMany(l => l.Data).ToArray();
+        _comm.Broadcast(flat.AsSpan());
+        var offset = 0;
+        foreach (var l in _masks.Layers)
+        {
+            flat.AsSpan(offset, l.Data.Length).CopyTo(l.Data);
+            offset += l.Data.Length;
+        }
+        _step.UseMasks();
+    }
+
     /// <summary>The validation pass and the controller's update from it (nulls without a validation subset; no update without NEq).</summary>
     (ClassificationStats? Val, EquilibriumUpdate? Update) Validate(int epoch, IProgress<TrainerProgress>? progress, CancellationToken ct)
     {
-        if (_loaders.Validation is null) return (null, null);
+        // With several processes rank 0 alone holds the controller and measures; ShareMasks hands out the result.
+        if (_loaders.Validation is null || !_comm.IsRoot) return (null, null);
         var val = Evaluate(_loaders.Validation, "validate", epoch, _controller, progress, ct);
         return (val, _controller?.CompletePass());
     }
@@ -271,6 +338,48 @@ public sealed class NeqTrainer : IDisposable
         if (_o.UseNeq && cp.Equilibrium is { } eq)
             _controller = EquilibriumController.Restore(eq, _o.Equilibrium);
         _accounting.Restore(cp.History);
+    }
+
+    /// <summary>
+    /// Continues every rank from the checkpoint that rank 0 read (<paramref name="checkpoint"/>: rank
+    /// 0's, or null for a fresh run; ignored on the other ranks, which pass null): rank 0 restores it,
+    /// then broadcasts the completed epochs' metrics, every carried tensor and the masks, so other
+    /// hosts need no copy of the run folder. With one process it is <see cref="Restore"/>.
+    /// </summary>
+    public void RestoreFromRoot(TrainerCheckpoint? checkpoint, string source)
+    {
+        if (!_dataParallel)
+        {
+            if (checkpoint is not null) Restore(checkpoint, source);
+            return;
+        }
+        int[] found = [_comm.IsRoot && checkpoint is not null ? 1 : 0];
+        _comm.Broadcast(found.AsSpan());
+        if (found[0] == 0) return;
+        if (_comm.IsRoot) Restore(checkpoint!, source);
+        // The metrics as the checkpoint file stores them (JSON): the other ranks need the epoch count, and keep the same record.
+        var history = _comm.IsRoot ? Encoding.UTF8.GetBytes(JsonSerializer.Serialize(History, CheckpointFile.Json)) : [];
+        int[] length = [history.Length];
+        _comm.Broadcast(length.AsSpan());
+        Array.Resize(ref history, length[0]);
+        _comm.Broadcast(history.AsSpan());
+        // Manifest order, the same on every rank.
+        var carried = _manifest.Parameters.Select(p => p.Name).Concat(_manifest.OptimizerState.Select(t => t.Name))
+            .Concat(_manifest.RunningStatistics.Select(t => t.Name)).Select(n => _step.Carried[n]).ToArray();
+        var flat = _comm.IsRoot ? carried.SelectMany(c => c.ReadCurrent()).ToArray() : new float[carried.Sum(c => c.Shape.Aggregate(1L, (a, d) => a * d))];
+        _comm.Broadcast(flat.AsSpan());
+        if (!_comm.IsRoot)
+        {
+            _accounting.Restore(JsonSerializer.Deserialize<List<EpochMetrics>>(history, CheckpointFile.Json) ?? []);
+            var offset = 0;
+            foreach (var c in carried)
+            {
+                var count = (int)c.Shape.Aggregate(1L, (a, d) => a * d);
+                c.Set(flat.AsSpan(offset, count).ToArray());
+                offset += count;
+            }
+        }
+        ShareMasks(null);
     }
 
     /// <summary>Current parameters and running statistics by name (to write a trained infer.onnx).</summary>

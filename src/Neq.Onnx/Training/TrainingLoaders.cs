@@ -12,9 +12,11 @@ sealed record TrainingLoaders(BatchLoader Train, BatchLoader? Validation, BatchL
     /// Splits the fitted training set by <see cref="TrainerOptions.ValSize"/> and
     /// <see cref="TrainerOptions.Seed"/>, applies the size limits, and batches every split in the
     /// model's sample shape and layout with the data set's normalisation; only the training batches
-    /// are augmented (<see cref="Dataset.Augment"/>).
+    /// are augmented (<see cref="Dataset.Augment"/>). With a <paramref name="shard"/> (data-parallel
+    /// training) the training and test loaders read this rank's slice of every batch; the validation
+    /// subset stays whole (rank 0 alone measures the neurons on it).
     /// </summary>
-    public static TrainingLoaders Of(FittedDataset fitted, TrainerOptions o)
+    public static TrainingLoaders Of(FittedDataset fitted, TrainerOptions o, DataShard? shard = null)
     {
         var data = fitted.Dataset;
         var split = DataSplit.Create(data.Train.Count, o.ValSize, o.Seed);
@@ -23,10 +25,10 @@ sealed record TrainingLoaders(BatchLoader Train, BatchLoader? Validation, BatchL
             Normalization: data.Normalization, ChannelsLast: fitted.ChannelsLast, SampleShape: fitted.SampleShape);
         var train = new BatchLoader(data.Train, eval with
         {
-            BatchSize = o.BatchSize, Shuffle = true, Augment = data.Augment != AugmentMode.None, Flip = data.Augment == AugmentMode.CropFlip,
+            BatchSize = o.BatchSize, Shuffle = true, Augment = data.Augment != AugmentMode.None, Flip = data.Augment == AugmentMode.CropFlip, Shard = shard,
         }, trainIdx);
         var validation = split.Validation.Length == 0 ? null : new BatchLoader(data.Train, eval, split.Validation);
         var testIdx = Enumerable.Range(0, Math.Min(data.Test.Count, o.TestLimit ?? int.MaxValue)).ToArray();
-        return new TrainingLoaders(train, validation, new BatchLoader(data.Test, eval, testIdx));
+        return new TrainingLoaders(train, validation, new BatchLoader(data.Test, eval with { Shard = shard }, testIdx));
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.ML.OnnxRuntime;
 using Neq.CommandLine;
 using Neq.Onnx.Architectures;
 using Neq.Onnx.Artifacts;
+using Neq.Onnx.Data;
+using Neq.Onnx.Distributed;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Training;
 
@@ -17,6 +19,9 @@ namespace Neq.Train.Commands;
 /// the device's memory, one host batch bound per step, loss and prediction back on the host — for the
 /// general graph and for graphs specialised to random masks. It exists for machines that have the
 /// self-contained <c>neq</c> but no dotnet to build bench/Neq.Bench (bench/gpu/).
+/// With --data-parallel it times the data-parallel step instead (grad.onnx → allreduce → update.onnx,
+/// <see cref="DataParallelStep"/>): under <c>mpirun -np K</c> each rank steps on its shard of the global
+/// batch, and rank 0 reports images/s, the reduce phase and the bytes one allreduce moves (bench/mpi/).
 /// </summary>
 public sealed class BenchStepCommand : Command
 {
@@ -29,12 +34,13 @@ public sealed class BenchStepCommand : Command
     readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
     readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the initial values, the batch and the masks.", DefaultValueFactory = _ => 0UL };
     readonly Option<string?> _json = new("--json") { Description = "Also write the results to this JSON file." };
+    readonly Option<bool> _dataParallel = new("--data-parallel") { Description = "Time the data-parallel step (grad.onnx, allreduce, update.onnx) on the CPU; run it under mpirun -np K." };
 
     /// <summary>Creates the command.</summary>
     public BenchStepCommand() : base("bench-step", "Time training steps as the trainer runs them (general and specialised graphs).")
     {
         Hidden = true;
-        foreach (var o in new Option[] { _device, _depth, _batch, _warmup, _steps, _frozen, _threads, _seed, _json }) Options.Add(o);
+        foreach (var o in new Option[] { _device, _depth, _batch, _warmup, _steps, _frozen, _threads, _seed, _json, _dataParallel }) Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
     }
 
@@ -55,6 +61,7 @@ public sealed class BenchStepCommand : Command
         if (fractions.Any(f => f is < 0 or >= 1)) throw new UsageException("--frozen fractions must be in [0, 1).");
         var seed = p.GetValue(_seed);
         var output = p.InvocationConfiguration.Output;
+        if (p.GetValue(_dataParallel)) return DataParallel(depth, batch, warmup, steps, p.GetValue(_threads), seed, p.GetValue(_json), output, ct);
 
         // The bench's network and optimizer (bench/Neq.Bench: SGD, momentum 0.9, weight decay 5e-4, lr 0.1).
         var compiled = TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(depth, 10, seed)),
@@ -142,6 +149,71 @@ public sealed class BenchStepCommand : Command
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         return CliHost.Ok;
     }
+
+    /// <summary>
+    /// The data-parallel step at global batch <paramref name="batch"/>, every rank on its shard of the
+    /// same random batch (general graph, no masks). Per step: the wall time, and this rank's grad,
+    /// reduce (weighting, allreduce and waiting for the slower rank) and update phases; after the
+    /// steps, allreduces of the same buffer alone, each after a barrier, which time the transfer
+    /// without the wait. Rank 0 prints the medians.
+    /// </summary>
+    static int DataParallel(int depth, int batch, int warmup, int steps, int threads, ulong seed, string? json, TextWriter output, CancellationToken ct)
+    {
+        using var comm = Communicator.Create();
+        var compiled = TrainingArtifacts.Compile(CifarResNet.Build(new CifarResNetOptions(depth, 10, seed)),
+            new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4), Split: true));
+        var rng = new Random((int)(seed % int.MaxValue));
+        var images = new float[batch * 3 * 32 * 32];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
+        var labels = Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray();
+        var (offset, count) = new DataShard(comm.Rank, comm.Size).Slice(batch);
+        using var step = new DataParallelStep(compiled, comm, new DataParallelStepOptions(threads));
+        var (wall, grad, reduce, update) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        float first = float.NaN, last = float.NaN;
+        for (int i = 0; i < warmup + steps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            var r = step.Step(images.AsMemory(offset * 3072, count * 3072), labels.AsMemory(offset, count), 0.1f);
+            var t = sw.Elapsed.TotalMilliseconds;
+            if (i == 0) first = r.Loss;
+            last = r.Loss;
+            if (i < warmup) continue;
+            wall.Add(t);
+            grad.Add(step.LastTimings.Grad * 1000);
+            reduce.Add(step.LastTimings.Reduce * 1000);
+            update.Add(step.LastTimings.Update * 1000);
+        }
+        var buffer = new float[step.ReduceBytes / 4];
+        var transfer = new List<double>();
+        for (int i = 0; i < Math.Max(5, steps) && comm.Size > 1; i++)
+        {
+            comm.Barrier();
+            var sw = Stopwatch.StartNew();
+            comm.Allreduce(buffer.AsSpan(), ReduceOperation.Sum);
+            transfer.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        static double Median(List<double> v) => v.Count == 0 ? 0 : v.Order().ElementAt(v.Count / 2);
+        var result = new
+        {
+            ranks = comm.Size, mpi = comm.Description, threads, depth, batch, perRank = count, warmup, steps,
+            medianStepMs = Median(wall), imagesPerSecond = batch * 1000.0 / Median(wall),
+            medianGradMs = Median(grad), medianReduceMs = Median(reduce), medianUpdateMs = Median(update),
+            reduceShare = Median(reduce) / Median(wall), allreduceAloneMs = Median(transfer), bytesPerAllreduce = step.ReduceBytes,
+            firstLoss = first, lastLoss = last, loadAverage = LoadAverage(),
+        };
+        if (!comm.IsRoot) return CliHost.Ok;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data-parallel {comm.Size} rank(s) × {threads} thread(s), ResNet-{depth}, global batch {batch} ({count} on rank 0): median step {result.medianStepMs:0.0} ms, {result.imagesPerSecond:0.0} img/s; " +
+            $"grad {result.medianGradMs:0.0} ms, reduce {result.medianReduceMs:0.0} ms ({100 * result.reduceShare:0.0}% of the step), update {result.medianUpdateMs:0.0} ms; " +
+            $"allreduce alone {result.allreduceAloneMs:0.00} ms for {step.ReduceBytes} bytes; loss {first:0.0000} -> {last:0.0000}; load average {result.loadAverage}"));
+        if (json is not null)
+            File.WriteAllText(json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        return CliHost.Ok;
+    }
+
+    /// <summary>The 1-, 5- and 15-minute load averages (/proc/loadavg), or "" where there is none: the machine may be busy.</summary>
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
 
     /// <summary>
     /// Exactly round(frozen·C) channels of every layer at 0, chosen by the seed (as bench/Neq.Bench's

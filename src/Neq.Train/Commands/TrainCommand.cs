@@ -4,6 +4,7 @@ using System.Globalization;
 using Neq.Onnx.Architectures;
 using Neq.Onnx.Checking;
 using Neq.Onnx.Data;
+using Neq.Onnx.Distributed;
 using Neq.Onnx.Equilibrium;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
@@ -15,7 +16,8 @@ namespace Neq.Train.Commands;
 /// <summary>
 /// <c>neq train</c>: trains a CIFAR ResNet (or any ONNX classifier) with NEq, or the baseline with
 /// --no-neq. The flags bind to <see cref="RunConfig"/>'s records, whose defaults they show and
-/// which validate them (<see cref="RunConfig.Validate"/>).
+/// which validate them (<see cref="RunConfig.Validate"/>). Started by mpirun, every rank runs it and
+/// they train data-parallel; rank 0 alone writes the run folder and the console (<see cref="DistributedRun"/>).
 /// </summary>
 public sealed class TrainCommand : Command
 {
@@ -28,7 +30,7 @@ public sealed class TrainCommand : Command
     readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
     readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
     readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
-    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.Trainer.BatchSize };
+    readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size (under mpirun: the global batch, split over the ranks).", DefaultValueFactory = _ => D.Trainer.BatchSize };
     readonly Option<double?> _lr = new("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {RunConfig.DefaultLr(OptimizerKind.Sgd)} for sgd, {RunConfig.DefaultLr(OptimizerKind.Adam)} for adam).") };
     readonly Option<double> _momentum = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => D.Optimizer.Momentum };
     readonly Option<bool> _nesterov = new("--nesterov") { Description = "Nesterov momentum (sgd)." };
@@ -43,7 +45,7 @@ public sealed class TrainCommand : Command
     readonly Option<bool> _pinning = new("--pinning") { Description = "Keep frozen neurons frozen (the union of all masks so far)." };
     readonly Option<double> _valSize = new("--val-size") { Description = "Fraction of the training set held out for NEq, in [0, 1).", DefaultValueFactory = _ => D.Trainer.ValSize };
     readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffle, augmentation (and the ResNet's initialisation).", DefaultValueFactory = _ => D.Trainer.Seed };
-    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => D.Trainer.Threads };
+    readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime threads (0: all cores; under mpirun, per rank: its share of its host's cores).", DefaultValueFactory = _ => D.Trainer.Threads };
     readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => D.Trainer.Device };
     readonly Option<bool> _noNeq = new("--no-neq") { Description = "Baseline: train every neuron every epoch." };
     readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
@@ -64,6 +66,18 @@ public sealed class TrainCommand : Command
 
     int Run(ParseResult p, CancellationToken ct)
     {
+        // Without an MPI launcher this is one process and needs no MPI library.
+        using var comm = Communicator.Create();
+        try { return Run(p, comm, ct); }
+        catch (Exception e) when (comm.Size > 1)
+        {
+            DistributedRun.Fail(comm, e, p.InvocationConfiguration.Error);
+            throw; // unreachable: Fail ends the process
+        }
+    }
+
+    int Run(ParseResult p, Communicator comm, CancellationToken ct)
+    {
         var resume = p.GetValue(_resume);
         var config = resume is not null ? Resumed(resume) : Config(p);
         try { config.Validate(); }
@@ -73,23 +87,31 @@ public sealed class TrainCommand : Command
             $"{source.Arch}-{FlagNames.Of(FlagNames.Optimizers, config.Optimizer.Kind)}-{(trainer.UseNeq ? "neq" : "baseline")}-s{trainer.Seed}"));
         if (File.Exists(folder.Path))
             throw new IOException($"{folder.Path}: a file, not a folder; --out names the run folder to write (new, or a run folder to overwrite).");
-        var console = new TrainConsole(p.InvocationConfiguration.Output);
+        // Under mpirun a rank's stdout is Open MPI's pseudo-terminal even when mpirun's own output goes
+        // to a log, so rank 0 writes plain lines (TrainConsole goes live only on Console.Out itself).
+        var console = new TrainConsole(comm.Size == 1 ? p.InvocationConfiguration.Output
+            : comm.IsRoot ? DistributedRun.Plain(p.InvocationConfiguration.Output) : TextWriter.Null);
 
-        var (compiled, fitted) = ModelAndData(config, console, ct);
+        var (compiled, fitted) = ModelAndData(config, console, split: comm.Size > 1, ct);
         var data = fitted.Dataset;
-        if (resume is null)
+        if (resume is null && comm.IsRoot)
         {
             folder.Create(config, compiled.Artifacts);
             DatasetCatalog.WriteClassNames(data, folder.Path);
         }
 
-        using var neq = new NeqTrainer(compiled, data, trainer);
-        if (resume is not null && File.Exists(folder.CheckpointPath)) neq.Restore(CheckpointFile.Load(folder.CheckpointPath), folder.CheckpointPath);
+        using var neq = new NeqTrainer(compiled, data, DistributedRun.PerRank(trainer, comm), comm);
+        neq.RestoreFromRoot(comm.IsRoot && resume is not null && File.Exists(folder.CheckpointPath) ? CheckpointFile.Load(folder.CheckpointPath) : null, folder.CheckpointPath);
         console.Header(config, neq, folder, data);
+        if (comm.IsRoot && comm.Size > 1) p.InvocationConfiguration.Output.WriteLine(DistributedRun.Describe(comm, trainer));
         try
         {
             console.Progress(trainer.Epochs, progress => neq.Run(
-                log: (m, update) => { folder.Log(m, update); console.Epoch(m); },
+                log: (m, update) =>
+                {
+                    if (comm.IsRoot) { folder.Log(m, update); console.Epoch(m); }
+                    DistributedRun.LogRank(comm, m, neq);
+                },
                 checkpoint: cp => CheckpointFile.Save(folder.CheckpointPath, cp),
                 progress, ct));
         }
@@ -99,6 +121,7 @@ public sealed class TrainCommand : Command
                 : "no epoch had completed, so there is no checkpoint";
             throw new TrainingDivergedException($"{e.Message} {kept}.");
         }
+        if (!comm.IsRoot) return CliHost.Ok;
         folder.Finish(compiled.Artifacts, neq);
         console.Done(folder, neq.History);
         return CliHost.Ok;
@@ -148,11 +171,12 @@ public sealed class TrainCommand : Command
     /// The compiled model and the data fitted to its input. A --model file is compiled first, so
     /// that a folder of images is decoded to its input size; an --arch ResNet takes 3×32×32 images
     /// and is built for the data's class count (the class names, or the largest label + 1).
+    /// <paramref name="split"/> (several processes) also builds grad.onnx and update.onnx.
     /// </summary>
-    static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, CancellationToken ct)
+    static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, bool split, CancellationToken ct)
     {
         var (s, seed) = (config.Source, config.Trainer.Seed);
-        var options = new ArtifactOptions(config.Optimizer, Prediction: s.Output);
+        var options = new ArtifactOptions(config.Optimizer, Prediction: s.Output, Split: split);
         if (s.Model is { } path)
         {
             var m = OnnxFile.Load(path);

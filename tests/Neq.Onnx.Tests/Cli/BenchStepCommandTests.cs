@@ -37,6 +37,33 @@ public sealed class BenchStepCommandTests
         Assert.Equal(0.0, results["general"].GetProperty("frozenPercent").GetDouble());
     }
 
+    [Fact]
+    public void The_data_parallel_mode_times_the_split_step_of_the_same_network_and_counts_the_bytes_of_its_allreduce()
+    {
+        using var dir = new Data.TempFolder();
+        var (fused, split) = (dir["fused.json"], dir["split.json"]);
+        string[] common = ["bench-step", "--depth", "8", "--batch-size", "4", "--warmup", "0", "--steps", "2", "--threads", "1"];
+        var (code, _, err) = CliRun.Neq([.. common, "--device", "cpu", "--frozen", "", "--json", fused]);
+        Assert.True(code == 0, err);
+        (code, var output, err) = CliRun.Neq([.. common, "--data-parallel", "--json", split]);
+        Assert.True(code == 0, err);
+        Assert.Contains("data-parallel 1 rank(s) × 1 thread(s), ResNet-8, global batch 4", output);
+
+        using var f = JsonDocument.Parse(File.ReadAllText(fused));
+        using var s = JsonDocument.Parse(File.ReadAllText(split));
+        var r = s.RootElement;
+        // Same network, initial values and batch: the split step's first loss is the fused step's (one rounding apart).
+        Assert.Equal(f.RootElement.GetProperty("results")[0].GetProperty("firstLoss").GetDouble(), r.GetProperty("firstLoss").GetDouble(), 4);
+        // One allreduce carries every parameter's gradient and [n·loss, correct, n], 4 bytes each: ResNet-8's
+        // float initializers (the shortcuts' pads are int64) but the BatchNormalization statistics, counted from the network itself.
+        var infer = Onnx.Architectures.CifarResNet.Build(new Onnx.Architectures.CifarResNetOptions(8, 10, 0));
+        var bn = infer.Graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3)).ToHashSet();
+        var parameters = infer.Graph.Initializer.Where(t => t.DataType == (int)Onnx.Ir.TensorProto.Types.DataType.Float && !bn.Contains(t.Name)).Sum(t => t.Dims.Aggregate(1L, (a, d) => a * d));
+        Assert.Equal(4 * (parameters + 3), r.GetProperty("bytesPerAllreduce").GetInt64());
+        Assert.Equal(1, r.GetProperty("ranks").GetInt32());
+        Assert.Equal(0, r.GetProperty("allreduceAloneMs").GetDouble()); // one rank moves nothing
+    }
+
     [Theory]
     [InlineData("--device", "tpu", "--device")]
     [InlineData("--frozen", "0.5,1", "--frozen")]

@@ -21,7 +21,7 @@ public sealed class RunStoryTests
         Assert.Equal(100.0 * 16 / 58, story.SavedPercent, 12);
         Assert.Equal(100.0 / 3, story.MeanTrainedFrozen, 12);
         Assert.Equal((62.0, 70.0, 20.0), (story.TestTop1, story.Frozen, story.BpropSaved));
-        Assert.Contains("16.0 s (27.6 %) saved", story.Sentence, StringComparison.Ordinal);
+        Assert.Contains("16.0 s saved (27.6 %)", story.Sentence, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -30,5 +30,15 @@ public sealed class RunStoryTests
         var story = RunStory.Of([Epoch(0, 10, 10, 10, 10, 0.8)]);
         Assert.Equal(-2, story.SavedSeconds, 12);
         Assert.Contains("lost", story.Sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Frozen_epochs_that_were_never_timed_say_so_instead_of_claiming_no_saving()
+    {
+        var untimed = Epoch(1, 50, 50, 10, 10, 1) with { TimingSeconds = 0 };
+        var story = RunStory.Of([Epoch(0, 0, 50, 10, 10, 1) with { TimingSeconds = 0 }, untimed]);
+        Assert.False(story.Timed);
+        Assert.Contains("not timed", story.TimeLine, StringComparison.Ordinal);
+        Assert.True(RunStory.Of([Epoch(0, 0, 50, 10, 10, 1) with { TimingSeconds = 0 }]).Timed); // nothing frozen while training: dense by construction
     }
 }

@@ -18,6 +18,15 @@ public sealed class MpiLaunchTests
     }
 
     [Fact]
+    public void The_rank_is_read_from_either_launchers_variable_before_mpi_starts()
+    {
+        Assert.Null(MpiLaunch.RankOf(Env()));
+        Assert.Equal(3, MpiLaunch.RankOf(Env(("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_RANK", "3"))));
+        Assert.Equal(1, MpiLaunch.RankOf(Env(("PMI_SIZE", "2"), ("PMI_RANK", "1"))));
+        Assert.Null(MpiLaunch.RankOf(Env(("PMI_RANK", "-1"))));
+    }
+
+    [Fact]
     public void The_launchers_library_is_loaded_unless_MPI_LIB_names_one()
     {
         Assert.Equal("libmpi.so.40", MpiLaunch.LibraryCandidates(MpiImplementation.OpenMpi, Env())[0]);
