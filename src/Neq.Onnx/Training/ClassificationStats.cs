@@ -3,7 +3,9 @@ namespace Neq.Onnx.Training;
 /// <summary>
 /// Running loss and top-1/top-5 counts over logits [n, K] and integer labels: the loss is softmax
 /// cross-entropy (log-sum-exp with the maximum subtracted, in float64); ties in top-k go to the
-/// lower class index, as a stable sort would.
+/// lower class index, as a stable sort would. One column (K = 1) is a binary classifier's Sigmoid
+/// probability p of class 1: the loss is −log p or −log(1 − p) (p kept within float32's smallest
+/// step of 0 and 1, where the probability itself has rounded), correct when p > ½ is the label.
 /// </summary>
 public sealed class ClassificationStats
 {
@@ -25,6 +27,11 @@ public sealed class ClassificationStats
     /// <summary>Adds a batch of logits (row-major [n, classes]) and their labels.</summary>
     public void Add(ReadOnlySpan<float> logits, ReadOnlySpan<long> labels, int classes)
     {
+        if (classes == 1)
+        {
+            AddBinary(logits, labels);
+            return;
+        }
         for (int i = 0; i < labels.Length; i++)
         {
             var row = logits.Slice(i * classes, classes);
@@ -39,6 +46,18 @@ public sealed class ClassificationStats
                 if (row[k] > row[label] || (row[k] == row[label] && k < label)) above++;
             if (above == 0) _top1++;
             if (above < 5) _top5++;
+        }
+        _count += labels.Length;
+    }
+
+    void AddBinary(ReadOnlySpan<float> probabilities, ReadOnlySpan<long> labels)
+    {
+        const double tiny = 1e-7; // below float32's resolution next to 1
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double p = Math.Clamp(probabilities[i], tiny, 1 - tiny);
+            _lossSum -= labels[i] == 1 ? Math.Log(p) : Math.Log(1 - p);
+            if ((probabilities[i] > 0.5f ? 1 : 0) == labels[i]) { _top1++; _top5++; }
         }
         _count += labels.Length;
     }

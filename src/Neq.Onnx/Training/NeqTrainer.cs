@@ -94,10 +94,14 @@ public sealed class NeqTrainer : IDisposable
         return ModelInput.Of(manifest.DataInputs[0].Name, manifest.DataInputs[0].Shape);
     }
 
-    /// <summary>The class count of a model that outputs class logits [N, K] with cross-entropy; one clear error naming the output otherwise.</summary>
+    /// <summary>
+    /// The prediction's width: K of class logits [N, K] with cross-entropy, 1 of a binary
+    /// classifier's Sigmoid probability [N, 1] (manifest loss "bce", labels 0/1); one clear error
+    /// naming the output otherwise.
+    /// </summary>
     static int CheckClassifier(ArtifactManifest m)
     {
-        if (m.Loss != "ce")
+        if (m.Loss is not ("ce" or "bce"))
             throw new OnnxFormatException($"--loss {m.Loss} is not supported by neq train yet; it trains classifiers with --loss ce.");
         if (m.DataInputs.Count != 1)
             throw new OnnxFormatException($"The model has {m.DataInputs.Count} data inputs; the trainer feeds exactly one batch.");
@@ -115,8 +119,9 @@ public sealed class NeqTrainer : IDisposable
         var fitted = InputFit.Fit(data, input);
         if (!fitted.IsImage && data.Augment != AugmentMode.None)
             throw new DatasetException($"{data.Source}: --augment {(data.Augment == AugmentMode.Crop ? "crop" : "crop-flip")} needs byte images (C, H, W); the {data.Name} samples are {data.Train.Element} [{string.Join("×", data.Train.Shape)}]. Use --augment none.");
-        data.Train.CheckLabels(classes, $"{data.Source} (training set)");
-        data.Test.CheckLabels(classes, $"{data.Source} (test set)");
+        // One column is a binary classifier's probability of class 1: labels 0 and 1.
+        data.Train.CheckLabels(Math.Max(classes, 2), $"{data.Source} (training set)");
+        data.Test.CheckLabels(Math.Max(classes, 2), $"{data.Source} (test set)");
         return fitted;
     }
 
