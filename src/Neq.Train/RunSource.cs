@@ -14,7 +14,8 @@ namespace Neq.Train;
 /// <param name="Mean">Per-channel mean of byte images on [0, 1] (<c>--mean</c>); null: the data set's default.</param>
 /// <param name="Std">Per-channel standard deviation (<c>--std</c>); null: the data set's default.</param>
 /// <param name="Augment">Training augmentation (<c>--augment</c>); null: the data set's default (crop-flip for CIFAR, none otherwise).</param>
-/// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax); null: its only float output.</param>
+/// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax/Sigmoid); null: its only float output.</param>
+/// <param name="Loss">The loss (<c>--loss</c>): "ce" for class labels (binary cross-entropy after a one-column Sigmoid), "mse" for float targets (regression, <paramref name="Model"/> only).</param>
 public sealed record RunSource(
     string Arch = "resnet32-cifar",
     string? Model = null,
@@ -25,7 +26,8 @@ public sealed record RunSource(
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
     AugmentMode? Augment = null,
-    string? Output = null)
+    string? Output = null,
+    string Loss = "ce")
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
     [JsonIgnore]
@@ -51,6 +53,10 @@ public sealed record RunSource(
             throw new ArgumentException($"--mean has {Mean.Count} values and --std {Std.Count}; give one per channel in each.");
         if (Output is not null && Model is null)
             throw new ArgumentException("--output names an output of the --model file; the --arch ResNets have one.");
+        if (!FlagNames.Losses.ContainsKey(Loss))
+            throw new ArgumentException($"--loss must be {string.Join(" or ", FlagNames.Losses.Keys)}, not '{Loss}'.");
+        if (Loss == "mse" && Model is null)
+            throw new ArgumentException("--loss mse trains a regression --model; the --arch ResNets are classifiers.");
         if (Model is null) _ = Depth;
     }
 

@@ -57,9 +57,15 @@ public sealed class TrainConsole(TextWriter output)
             });
     }
 
-    /// <summary>One line per epoch.</summary>
+    /// <summary>One line per epoch (loss and RMSE instead of top-1/top-5 for a regression).</summary>
     public void Epoch(EpochMetrics m) => Line(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
+        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  {(RegressionMetrics.Is(m) ? RegressionColumns(m) : ClassificationColumns(m))}  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
+
+    static string ClassificationColumns(EpochMetrics m) => string.Create(CultureInfo.InvariantCulture,
+        $"train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%");
+
+    static string RegressionColumns(EpochMetrics m) => string.Create(CultureInfo.InvariantCulture,
+        $"train loss {m.TrainLoss:0.0000} rmse {RegressionMetrics.Rmse(m.TrainLoss):0.0000}  val loss {m.ValLoss:0.0000}  test loss {m.TestLoss:0.0000} rmse {RegressionMetrics.Rmse(m.TestLoss):0.0000}");
 
     // Above a live display through Spectre; otherwise straight to the writer (no wrapping at 80 columns).
     void Line(string text)
@@ -73,6 +79,6 @@ public sealed class TrainConsole(TextWriter output)
     {
         var last = history[^1];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"done: test top-1 {last.TestTop1:0.00}%, frozen {last.FrozenPercent:0.00}%, bprop FLOPs saved {last.BpropSavingSoFar:0.0}%; {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/"));
+            $"done: test {(RegressionMetrics.Is(last) ? $"RMSE {RegressionMetrics.Rmse(last.TestLoss):0.0000}" : $"top-1 {last.TestTop1:0.00}%")}, frozen {last.FrozenPercent:0.00}%, bprop FLOPs saved {last.BpropSavingSoFar:0.0}%; {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/"));
     }
 }

@@ -6,23 +6,52 @@ namespace Neq.Onnx.Training;
 /// lower class index, as a stable sort would. One column (K = 1) is a binary classifier's Sigmoid
 /// probability p of class 1: the loss is −log p or −log(1 − p) (p kept within float32's smallest
 /// step of 0 and 1, where the probability itself has rounded), correct when p > ½ is the label.
+/// Regression (<see cref="AddRegression"/>) keeps the loss only: the mean squared error over every
+/// element, as the mse artifacts compute it, and its root; top-1/top-5 are then NaN.
 /// </summary>
 public sealed class ClassificationStats
 {
     double _lossSum;
-    long _top1, _top5, _count;
+    long _top1, _top5, _count, _elements;
 
     /// <summary>Images seen.</summary>
     public long Count => _count;
 
     /// <summary>Mean loss (NaN when nothing was seen).</summary>
-    public double Loss => _count == 0 ? double.NaN : _lossSum / _count;
+    public double Loss => IsRegression ? (_elements == 0 ? double.NaN : _lossSum / _elements) : _count == 0 ? double.NaN : _lossSum / _count;
 
-    /// <summary>Top-1 accuracy in %.</summary>
-    public double Top1 => _count == 0 ? double.NaN : 100.0 * _top1 / _count;
+    /// <summary>Top-1 accuracy in % (NaN for regression).</summary>
+    public double Top1 => _count == 0 || IsRegression ? double.NaN : 100.0 * _top1 / _count;
 
-    /// <summary>Top-5 accuracy in % (top-K when there are fewer than 5 classes).</summary>
-    public double Top5 => _count == 0 ? double.NaN : 100.0 * _top5 / _count;
+    /// <summary>Top-5 accuracy in % (top-K when there are fewer than 5 classes; NaN for regression).</summary>
+    public double Top5 => _count == 0 || IsRegression ? double.NaN : 100.0 * _top5 / _count;
+
+    /// <summary>True once regression targets were added (<see cref="AddRegression"/>).</summary>
+    public bool IsRegression { get; private set; }
+
+    /// <summary>Root of the mean squared error (regression; NaN otherwise).</summary>
+    public double Rmse => IsRegression ? Math.Sqrt(Loss) : double.NaN;
+
+    /// <summary>
+    /// Adds a batch of <paramref name="count"/> samples' predictions and float targets of the same
+    /// layout; the loss is the mean squared error over every element seen, in float64.
+    /// </summary>
+    public void AddRegression(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int count)
+    {
+        if (predictions.Length != targets.Length)
+            throw new ArgumentException($"{predictions.Length} predictions for {targets.Length} target values.", nameof(targets));
+        IsRegression = true;
+        long elements = targets.Length;
+        _count += count;
+        double sum = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            double d = predictions[i] - (double)targets[i];
+            sum += d * d;
+        }
+        _elements += elements;
+        _lossSum += sum;
+    }
 
     /// <summary>Adds a batch of logits (row-major [n, classes]) and their labels.</summary>
     public void Add(ReadOnlySpan<float> logits, ReadOnlySpan<long> labels, int classes)

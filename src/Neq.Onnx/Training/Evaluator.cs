@@ -42,7 +42,8 @@ sealed class Evaluator : IDisposable
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 var inputs = _inputs.Select(n => n == _m.DataInputs[0].Name ? x : step.Carried[n].CurrentValue).ToArray();
                 using var outs = _session.Run(_run, _inputs, inputs, outNames);
-                stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
+                if (_m.Loss == "mse") stats.AddRegression(outs[0].GetTensorDataAsSpan<float>(), batch.Targets.Span, batch.Count);
+                else stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
                 if (controller is not null)
                     Parallel.For(0, _m.Activations.Count, i => controller.Observe(i, first, outs[i + 1].GetTensorDataAsSpan<float>()));
                 first += batch.Count;

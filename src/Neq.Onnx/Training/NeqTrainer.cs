@@ -27,6 +27,8 @@ public sealed class NeqTrainer : IDisposable
     readonly EpochAccounting _accounting;
     readonly TrainingLoaders _loaders;
     readonly int _classes;
+    readonly long[] _predictionShape;
+    readonly bool _regression;
     EquilibriumController? _controller;
 
     /// <summary>
@@ -73,8 +75,9 @@ public sealed class NeqTrainer : IDisposable
         _o = options;
         var artifacts = compiled.Artifacts;
         _manifest = artifacts.Manifest;
-        _classes = CheckClassifier(artifacts.Manifest);
-        var fitted = Fit(data, InputOf(artifacts.Manifest), _classes);
+        (_classes, _predictionShape) = CheckPrediction(artifacts.Manifest);
+        _regression = _manifest.Loss == "mse";
+        var fitted = Fit(data, InputOf(artifacts.Manifest), _classes, _regression);
         _loaders = TrainingLoaders.Of(fitted, options);
         _masks = new MaskSet(compiled.Masks);
         _step = new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
@@ -95,27 +98,44 @@ public sealed class NeqTrainer : IDisposable
     }
 
     /// <summary>
-    /// The prediction's width: K of class logits [N, K] with cross-entropy, 1 of a binary
-    /// classifier's Sigmoid probability [N, 1] (manifest loss "bce", labels 0/1); one clear error
-    /// naming the output otherwise.
+    /// The prediction's width per sample and its shape after the batch axis: K of class logits
+    /// [N, K] with cross-entropy, 1 of a binary classifier's Sigmoid probability [N, 1] (manifest
+    /// loss "bce", labels 0/1), the product of the fixed sizes of a regression output [N, …]
+    /// (manifest loss "mse"); one clear error naming the output otherwise.
     /// </summary>
-    static int CheckClassifier(ArtifactManifest m)
+    static (int Width, long[] Shape) CheckPrediction(ArtifactManifest m)
     {
-        if (m.Loss is not ("ce" or "bce"))
-            throw new OnnxFormatException($"--loss {m.Loss} is not supported by neq train yet; it trains classifiers with --loss ce.");
         if (m.DataInputs.Count != 1)
             throw new OnnxFormatException($"The model has {m.DataInputs.Count} data inputs; the trainer feeds exactly one batch.");
         var pred = m.Graphs.First(g => g.Role == "eval").Outputs.First(o => o.Name == m.Prediction);
+        var sample = pred.Shape.Skip(1).ToArray();
+        if (m.Loss == "mse")
+        {
+            if (pred.Shape.Count < 1 || sample.Any(d => d <= 0))
+                throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a regression output is [N, …] with fixed sizes after the batch axis.");
+            return ((int)sample.Aggregate(1L, (a, b) => a * b), sample);
+        }
         if (pred.Shape.Count != 2 || pred.Shape[1] <= 0)
             throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a classifier outputs class logits [N,K] with a fixed K.");
-        return (int)pred.Shape[1];
+        return ((int)pred.Shape[1], sample);
     }
 
     /// <summary>The data fitted to the model's input, with its labels checked against the class count.</summary>
-    static FittedDataset Fit(Dataset data, ModelInput input, int classes)
+    static FittedDataset Fit(Dataset data, ModelInput input, int classes, bool regression)
     {
+        if (regression)
+        {
+            if (data.Train.HasClassLabels || data.Test.HasClassLabels)
+                throw new DatasetException($"{data.Source}: the {data.Name} data has class labels; --loss mse needs float targets (an .npz file with float y_train and y_test).");
+            if (data.Train.TargetSize != classes)
+                throw new DatasetException($"{data.Source}: each target has {data.Train.TargetSize} float{(data.Train.TargetSize == 1 ? "" : "s")}, but the model predicts {classes} per sample.");
+            var fittedTargets = InputFit.Fit(data, input);
+            if (data.Augment != AugmentMode.None && !fittedTargets.IsImage)
+                throw new DatasetException($"{data.Source}: --augment needs byte images; use --augment none.");
+            return fittedTargets;
+        }
         if (!data.Train.HasClassLabels || !data.Test.HasClassLabels)
-            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets (regression), which need --loss mse; --loss mse is not supported by neq train yet.");
+            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets (regression), which need --loss mse.");
         var fitted = InputFit.Fit(data, input);
         if (!fitted.IsImage && data.Augment != AugmentMode.None)
             throw new DatasetException($"{data.Source}: --augment {(data.Augment == AugmentMode.Crop ? "crop" : "crop-flip")} needs byte images (C, H, W); the {data.Name} samples are {data.Train.Element} [{string.Join("×", data.Train.Shape)}]. Use --augment none.");
@@ -187,12 +207,15 @@ public sealed class NeqTrainer : IDisposable
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
-                using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
+                using var y = _regression
+                    ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Targets, [batch.Count, .. _predictionShape])
+                    : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
                 var loss = _step.Step(x, y, batch.Count);
                 if (!float.IsFinite(loss))
                     throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                         $"the training loss became {loss} at epoch {epoch + 1}, batch {batch.Index + 1} of {loader.BatchCount} (learning rate {(float)lr}); training stopped."));
-                stats.Add(_step.Prediction(batch.Count), batch.Labels.Span, _classes);
+                if (_regression) stats.AddRegression(_step.Prediction(batch.Count), batch.Targets.Span, batch.Count);
+                else stats.Add(_step.Prediction(batch.Count), batch.Labels.Span, _classes);
                 progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, loader.BatchCount, stats.Loss));
             }
         }
