@@ -77,7 +77,7 @@ public sealed class NeqTrainer : IDisposable
         _manifest = artifacts.Manifest;
         (_classes, _predictionShape) = CheckPrediction(artifacts.Manifest);
         _regression = _manifest.Loss == "mse";
-        var fitted = Fit(data, InputOf(artifacts.Manifest), _classes, _regression);
+        var fitted = Fit(data, InputOf(artifacts), _classes, _regression);
         _loaders = TrainingLoaders.Of(fitted, options);
         _masks = new MaskSet(compiled.Masks);
         _step = new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
@@ -88,7 +88,18 @@ public sealed class NeqTrainer : IDisposable
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
     }
 
-    /// <summary>The model's data input as <see cref="InputFit"/> takes it (<see cref="ModelInput.Of"/> reads its layout).</summary>
+    /// <summary>
+    /// The model's data input as <see cref="InputFit"/> takes it, its layout read from infer.onnx
+    /// (a Transpose [0,3,1,2] after an NHWC input) and else from its shape (<see cref="ModelInput.Of(string, IReadOnlyList{long}, Ir.GraphProto)"/>).
+    /// </summary>
+    public static ModelInput InputOf(TrainingArtifactSet artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var shapeOnly = InputOf(artifacts.Manifest);
+        return ModelInput.Of(shapeOnly.Name, shapeOnly.Shape, artifacts.Infer.Graph);
+    }
+
+    /// <summary>The model's data input as <see cref="InputFit"/> takes it, its layout read from its shape alone (<see cref="ModelInput.Of(string, IReadOnlyList{long})"/>).</summary>
     public static ModelInput InputOf(ArtifactManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);

@@ -46,7 +46,7 @@ public sealed class EvalCommand : Command
         if (output.Value.Dimensions is not [_, > 0 and var classes])
             throw new OnnxFormatException($"{path}: output '{output.Key}' has shape [{string.Join(",", output.Value.Dimensions)}]; a classifier outputs class logits [N,K].");
         // The model is checked first: a wrong model is reported without waiting for the data.
-        var fitted = DataFlags.Load(source, ModelInput.Of(input.Key, input.Value.Dimensions.Select(d => (long)d).ToArray()), null, ct);
+        var fitted = DataFlags.Load(source, ModelInput.Of(input.Key, input.Value.Dimensions.Select(d => (long)d).ToArray(), model.Graph), null, ct);
         var data = fitted.Dataset;
         if (!data.Test.HasClassLabels)
             throw new DatasetException($"{data.Source}: the {data.Name} data has float targets; neq eval reports classification accuracy.");

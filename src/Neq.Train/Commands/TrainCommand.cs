@@ -156,7 +156,7 @@ public sealed class TrainCommand : Command
             var m = OnnxFile.Load(path);
             GraphChecker.ThrowIfInvalid(m, path);
             var compiled = TrainingArtifacts.Compile(m, options);
-            return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts.Manifest), console.DownloadProgress(), ct));
+            return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts), console.DownloadProgress(), ct));
         }
         var depth = s.Depth;
         var data = DataFlags.Load(s, new ModelInput("input", [-1, 3, 32, 32]), console.DownloadProgress(), ct);
