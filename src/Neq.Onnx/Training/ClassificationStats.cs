@@ -1,9 +1,14 @@
+using Neq.Onnx.Graphs;
+using Neq.Onnx.Ir;
+
 namespace Neq.Onnx.Training;
 
 /// <summary>
 /// Running loss and top-1/top-5 counts over logits [n, K] and integer labels: the loss is softmax
 /// cross-entropy (log-sum-exp with the maximum subtracted, in float64); ties in top-k go to the
-/// lower class index, as a stable sort would. One column (K = 1) is a binary classifier's Sigmoid
+/// lower class index, as a stable sort would. A model that outputs probabilities or
+/// log-probabilities (a trailing Softmax/LogSoftmax, <see cref="Kind"/>) has its loss read as
+/// −log p[label], the cross-entropy its artifacts train. One column (K = 1) is a binary classifier's Sigmoid
 /// probability p of class 1: the loss is −log p or −log(1 − p) (p kept within float32's smallest
 /// step of 0 and 1, where the probability itself has rounded), correct when p > ½ is the label.
 /// Regression (<see cref="AddRegression"/>) keeps the loss only: the mean squared error over every
@@ -13,6 +18,22 @@ public sealed class ClassificationStats
 {
     double _lossSum;
     long _top1, _top5, _count, _elements;
+
+    /// <summary>What the rows added hold (logits unless the model ends in Softmax or LogSoftmax).</summary>
+    public PredictionKind Kind { get; init; }
+
+    /// <summary>The kind of <paramref name="prediction"/> in <paramref name="graph"/>: what its producer (Softmax, LogSoftmax, else anything) makes of the logits.</summary>
+    public static PredictionKind KindOf(GraphProto graph, string prediction)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var producer = graph.Node.FirstOrDefault(n => n.Output.Contains(prediction));
+        return producer is null || !OnnxDomain.IsOnnx(producer.Domain) ? PredictionKind.Logits : producer.OpType switch
+        {
+            "Softmax" => PredictionKind.Probabilities,
+            "LogSoftmax" => PredictionKind.LogProbabilities,
+            _ => PredictionKind.Logits,
+        };
+    }
 
     /// <summary>Images seen.</summary>
     public long Count => _count;
@@ -65,11 +86,12 @@ public sealed class ClassificationStats
         {
             var row = logits.Slice(i * classes, classes);
             var label = (int)labels[i];
-            double max = double.NegativeInfinity;
-            foreach (var v in row) max = Math.Max(max, v);
-            double sum = 0;
-            foreach (var v in row) sum += Math.Exp(v - max);
-            _lossSum += Math.Log(sum) + max - row[label];
+            _lossSum += Kind switch
+            {
+                PredictionKind.Probabilities => -Math.Log(Math.Max(row[label], 1e-30)),
+                PredictionKind.LogProbabilities => -row[label],
+                _ => CrossEntropy(row, label),
+            };
             int above = 0;
             for (int k = 0; k < classes; k++)
                 if (row[k] > row[label] || (row[k] == row[label] && k < label)) above++;
@@ -77,6 +99,15 @@ public sealed class ClassificationStats
             if (above < 5) _top5++;
         }
         _count += labels.Length;
+    }
+
+    static double CrossEntropy(ReadOnlySpan<float> logits, int label)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        double sum = 0;
+        foreach (var v in logits) sum += Math.Exp(v - max);
+        return Math.Log(sum) + max - logits[label];
     }
 
     void AddBinary(ReadOnlySpan<float> probabilities, ReadOnlySpan<long> labels)

@@ -29,6 +29,7 @@ public sealed class NeqTrainer : IDisposable
     readonly int _classes;
     readonly long[] _predictionShape;
     readonly bool _regression;
+    readonly PredictionKind _predictionKind;
     EquilibriumController? _controller;
 
     /// <summary>
@@ -77,6 +78,7 @@ public sealed class NeqTrainer : IDisposable
         _manifest = artifacts.Manifest;
         (_classes, _predictionShape) = CheckPrediction(artifacts.Manifest);
         _regression = _manifest.Loss == "mse";
+        _predictionKind = ClassificationStats.KindOf(artifacts.Infer.Graph, _manifest.Prediction);
         var fitted = Fit(data, InputOf(artifacts), _classes, _regression);
         _loaders = TrainingLoaders.Of(fitted, options);
         _masks = new MaskSet(compiled.Masks);
@@ -212,7 +214,7 @@ public sealed class NeqTrainer : IDisposable
         var lr = _o.Schedule.At(epoch);
         _step.BeginEpoch(lr);
         var loader = _loaders.Train;
-        var stats = new ClassificationStats();
+        var stats = new ClassificationStats { Kind = _predictionKind };
         foreach (var batch in loader.ReadEpoch(epoch, ct))
         {
             using (batch)

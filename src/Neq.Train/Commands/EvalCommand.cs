@@ -55,7 +55,7 @@ public sealed class EvalCommand : Command
         foreach (var note in data.Notes) console.WriteLine($"note: {note}");
         var loader = new BatchLoader(data.Test, new BatchLoaderOptions(p.GetValue(_batch), Normalization: data.Normalization,
             ChannelsLast: fitted.ChannelsLast, SampleShape: fitted.SampleShape));
-        var stats = new ClassificationStats();
+        var stats = new ClassificationStats { Kind = ClassificationStats.KindOf(model.Graph, output.Key) };
         using var run = new RunOptions();
         foreach (var batch in loader.ReadEpoch(0, ct))
             using (batch)
