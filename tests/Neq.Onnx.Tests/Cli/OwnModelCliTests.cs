@@ -54,6 +54,11 @@ public sealed class OwnModelCliTests
         var loss = Column(run, "train_loss");
         Assert.True(loss[^1] < 0.7 * loss[0], $"train loss {string.Join(", ", loss)}");
         Assert.True(Column(run, "test_top1")[^1] > 80, output); // chance is 50 %
+
+        // neq eval scores the trained model on the same test set: the run's last test loss and accuracy.
+        var (evalCode, evalOut, evalErr) = CliRun.Neq("eval", Path.Combine(run, "infer.onnx"), "--dataset", "npz", "--data", tmp["halves.npz"], "--threads", "1");
+        Assert.True(evalCode == 0, evalErr);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"loss {Column(run, "test_loss")[^1]:0.0000}, accuracy {Column(run, "test_top1")[^1]:0.00}%"), evalOut);
     }
 
     const int Features = 6;
@@ -117,6 +122,10 @@ public sealed class OwnModelCliTests
         // The targets' own spread (their standard deviation) is what predicting the mean would score.
         double mean = yTest.Average(), spread = Math.Sqrt(yTest.Average(v => (v - mean) * (v - mean)));
         Assert.True(rmse[^1] < 0.5 * spread, $"test RMSE {rmse[^1]} vs the targets' spread {spread}");
+
+        var (evalCode, evalOut, evalErr) = CliRun.Neq("eval", Path.Combine(run, "infer.onnx"), "--dataset", "npz", "--data", tmp["linear.npz"], "--threads", "1");
+        Assert.True(evalCode == 0, evalErr);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"test (100 samples): loss (MSE) {Column(run, "test_loss")[^1]:0.0000}, RMSE {rmse[^1]:0.0000}"), evalOut);
     }
 
     [Fact]
