@@ -55,12 +55,18 @@ public sealed class RunFolder(string path)
 
     // The CSV files are for people: epochs counted from 1, as on the console and in the plots
     // (metrics.jsonl keeps the trainer's 0-based index, which RunHistory reads).
+    // A regression run (--loss mse) has RMSE columns where a classifier has top-1 and top-5.
     string Csv()
     {
-        var sb = new StringBuilder("epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n");
+        bool regression = _history.Count > 0 && RegressionMetrics.Is(_history[0]);
+        var sb = new StringBuilder(regression
+            ? "epoch,lr,train_loss,train_rmse,val_loss,val_rmse,test_loss,test_rmse,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n"
+            : "epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n");
         foreach (var h in _history)
-            sb.AppendLine(string.Join(",", new object[] { h.Epoch + 1, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5,
-                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds, h.StepSeconds, h.Steps, h.DenseStepRatio, h.SavedSeconds }
+            sb.AppendLine(string.Join(",", (regression
+                    ? new object[] { h.Epoch + 1, h.Lr, h.TrainLoss, RegressionMetrics.Rmse(h.TrainLoss), h.ValLoss, RegressionMetrics.Rmse(h.ValLoss), h.TestLoss, RegressionMetrics.Rmse(h.TestLoss) }
+                    : [h.Epoch + 1, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5]).Concat(new object[] {
+                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds, h.StepSeconds, h.Steps, h.DenseStepRatio, h.SavedSeconds })
                 .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
         return sb.ToString();
     }
@@ -91,8 +97,9 @@ public sealed class RunFolder(string path)
             | | |
             |---|---|
             | epochs | {history.Count} |
-            | final test top-1 / top-5 | {last.TestTop1:0.00} % / {last.TestTop5:0.00} % |
-            | best test top-1 | {best:0.00} % |
+            {(story.Regression
+                ? $"| final test MSE / RMSE | {last.TestLoss:0.00000} / {story.TestRmse:0.0000} |\n| best test RMSE | {RegressionMetrics.Rmse(history.Min(h => h.TestLoss)):0.0000} |"
+                : $"| final test top-1 / top-5 | {last.TestTop1:0.00} % / {last.TestTop5:0.00} % |\n| best test top-1 | {best:0.00} % |")}
             | frozen at the end | {last.FrozenPercent:0.00} % of neurons |
             | frozen while training (mean over epochs) | {story.MeanTrainedFrozen:0.00} % of neurons |
             | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |

@@ -14,7 +14,8 @@ namespace Neq.Train;
 /// <param name="Mean">Per-channel mean of byte images on [0, 1] (<c>--mean</c>); null: the data set's default.</param>
 /// <param name="Std">Per-channel standard deviation (<c>--std</c>); null: the data set's default.</param>
 /// <param name="Augment">Training augmentation (<c>--augment</c>); null: the data set's default (crop-flip for CIFAR, none otherwise).</param>
-/// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax); null: its only float output.</param>
+/// <param name="Output">The <paramref name="Model"/>'s output to train (<c>--output</c>: logits, or probabilities after a trailing Softmax/LogSoftmax/Sigmoid); null: its only float output.</param>
+/// <param name="Loss">The loss (<c>--loss</c>): "ce" for class labels (binary cross-entropy after a one-column Sigmoid), "mse" for float targets (regression, <paramref name="Model"/> only).</param>
 /// <param name="Init">
 /// Start from these weights (<c>--init</c>): an ONNX model of the same architecture, or a run folder
 /// (its infer.onnx); every float initializer is loaded by name, strictly (<see cref="Neq.Onnx.Io.InitialWeights"/>).
@@ -31,6 +32,7 @@ public sealed record RunSource(
     IReadOnlyList<float>? Std = null,
     AugmentMode? Augment = null,
     string? Output = null,
+    string Loss = "ce",
     string? Init = null)
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
@@ -61,6 +63,10 @@ public sealed record RunSource(
             throw new ArgumentException(Directory.Exists(init)
                 ? $"--init {init}: a folder without infer.onnx; --init takes an ONNX model or a finished run folder."
                 : $"--init {init}: no such file or folder.");
+        if (!FlagNames.Losses.ContainsKey(Loss))
+            throw new ArgumentException($"--loss must be {string.Join(" or ", FlagNames.Losses.Keys)}, not '{Loss}'.");
+        if (Loss == "mse" && Model is null)
+            throw new ArgumentException("--loss mse trains a regression --model; the --arch ResNets are classifiers.");
         if (Model is null) _ = Depth;
     }
 

@@ -38,6 +38,7 @@ public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double
             last.BpropSavingSoFar, history.Sum(h => h.StepSeconds), history.Sum(h => h.DenseStepSeconds))
         {
             Timed = history.Any(h => h.TimingSeconds > 0) || history.All(h => h.TrainedFrozenPercent == 0),
+            TestRmse = RegressionMetrics.Is(last) ? RegressionMetrics.Rmse(last.TestLoss) : double.NaN,
         };
     }
 
@@ -46,7 +47,18 @@ public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double
         ? string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s, with the dense step {DenseSeconds:0.0} s (timed against it each epoch): {SavedSeconds:0.0} s {(SavedSeconds >= 0 ? "saved" : "lost")} ({SavedPercent:0.0} %)")
         : string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s; the dense step was not timed in this run");
 
+    /// <summary>True for a regression run (--loss mse): <see cref="TestTop1"/> is NaN and <see cref="TestRmse"/> says how it did.</summary>
+    public bool Regression => double.IsNaN(TestTop1) && !double.IsNaN(TestRmse);
+
+    /// <summary>The final test RMSE of a regression run (NaN for a classifier).</summary>
+    public double TestRmse { get; init; } = double.NaN;
+
+    /// <summary>How the model did: test top-1, or test RMSE for a regression.</summary>
+    public string Result => Regression
+        ? string.Create(CultureInfo.InvariantCulture, $"test RMSE {TestRmse:0.0000}")
+        : string.Create(CultureInfo.InvariantCulture, $"test top-1 {TestTop1:0.00}%");
+
     /// <summary>One sentence for summary.md.</summary>
     public string Sentence => string.Create(CultureInfo.InvariantCulture,
-        $"After {Epochs} epoch{(Epochs == 1 ? "" : "s")}: test top-1 {TestTop1:0.00} %; {Frozen:0.0} % of neurons frozen at the end ({MeanTrainedFrozen:0.0} % on average while training), so backpropagation did {BpropSaved:0.0} % fewer FLOPs; {TimeLine}.");
+        $"After {Epochs} epoch{(Epochs == 1 ? "" : "s")}: {Result}; {Frozen:0.0} % of neurons frozen at the end ({MeanTrainedFrozen:0.0} % on average while training), so backpropagation did {BpropSaved:0.0} % fewer FLOPs; {TimeLine}.");
 }

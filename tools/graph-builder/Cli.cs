@@ -21,6 +21,7 @@ public static class Cli
         root.Subcommands.Add(new InspectCommand());
         root.Subcommands.Add(new InjectMasksCommand());
         root.Subcommands.Add(new ArtifactsCommand());
+        root.Subcommands.Add(new ExampleCommand());
         return root;
     }
 

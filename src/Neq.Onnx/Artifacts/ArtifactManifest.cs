@@ -10,13 +10,13 @@ namespace Neq.Onnx.Artifacts;
 /// indented camelCase JSON (manifest.json); the same artifacts always give the same bytes.
 /// </summary>
 /// <param name="FormatVersion">Version of this format (<see cref="CurrentFormatVersion"/>).</param>
-/// <param name="Loss">"ce" (softmax cross-entropy) or "mse" (mean squared error).</param>
+/// <param name="Loss">"ce" (softmax cross-entropy), "bce" (binary cross-entropy of the logit before a one-column Sigmoid output; labels 0/1) or "mse" (mean squared error).</param>
 /// <param name="Optimizer">The update rule of train.onnx / update.onnx.</param>
 /// <param name="DataInputs">The model's own inputs (the batch), as train, eval, grad and infer take them.</param>
 /// <param name="Labels">The labels input of train.onnx and grad.onnx.</param>
 /// <param name="LearningRate">The float scalar learning-rate input of train.onnx and update.onnx.</param>
 /// <param name="LossOutput">The float scalar loss output of train.onnx and grad.onnx.</param>
-/// <param name="CorrectOutput">The int64 scalar count of correct predictions (cross-entropy only), else null.</param>
+/// <param name="CorrectOutput">The int64 scalar count of correct predictions (cross-entropy, binary too), else null.</param>
 /// <param name="Prediction">The model's output (logits) in eval.onnx and infer.onnx.</param>
 /// <param name="Parameters">Trainable parameters, in the order the graphs take them.</param>
 /// <param name="OptimizerState">Optimizer state carried between steps (all start at zero).</param>

@@ -18,7 +18,7 @@ static class ArtifactManifestWriter
 
         return new ArtifactManifest(
             FormatVersion: ArtifactManifest.CurrentFormatVersion,
-            Loss: options.Loss == LossKind.CrossEntropy ? "ce" : "mse",
+            Loss: plan.Binary ? "bce" : options.Loss == LossKind.CrossEntropy ? "ce" : "mse",
             Optimizer: new ManifestOptimizer(KindName(o.Kind), adam ? 0 : o.Momentum, !adam && o.Nesterov, o.WeightDecay,
                 adam ? o.Beta1 : null, adam ? o.Beta2 : null, adam ? o.Epsilon : null),
             DataInputs: plan.DataInputs.Select(n => trainInputs[n]).ToArray(),

@@ -31,10 +31,12 @@ sealed class ArtifactPlan
     public required IReadOnlyList<string> DataInputs { get; init; }
     public required string Prediction { get; init; }
     public required TensorType PredictionType { get; init; }
-    /// <summary>What the loss reads: the prediction, or the logits before a trailing Softmax/LogSoftmax (cross-entropy).</summary>
+    /// <summary>What the loss reads: the prediction, or the logits before a trailing Softmax/LogSoftmax/Sigmoid (cross-entropy).</summary>
     public required string LossInput { get; init; }
     public required TensorType LossInputType { get; init; }
     public required bool HasCorrect { get; init; }
+    /// <summary>A one-column output after a trailing Sigmoid: binary cross-entropy of the logit before it, labels 0/1.</summary>
+    public required bool Binary { get; init; }
     public required IReadOnlyList<NeuronLayer> Layers { get; init; }
     public required IReadOnlyList<TrainableParameter> Parameters { get; init; }
     public required IReadOnlyList<RunningStatistic> RunningStatistics { get; init; }
@@ -67,6 +69,10 @@ sealed class ArtifactPlan
             throw new OnnxFormatException($"Cross-entropy needs float[N,K] logits, but '{prediction}' is {predictionType}; use the MSE loss for other outputs.");
 
         var (lossInput, lossInputType) = options.Loss == LossKind.CrossEntropy ? LogitsOf(graph, shapes, opset, prediction, predictionType) : (prediction, predictionType);
+        bool binary = options.Loss == LossKind.CrossEntropy && predictionType.Shape![1].Value == 1;
+        if (binary && lossInput == prediction)
+            throw new OnnxFormatException($"The output '{prediction}' is {predictionType}: one column trains as a binary classifier only after a trailing Sigmoid "
+                + "(its logit then feeds a binary cross-entropy); use the MSE loss for a one-column regression.");
 
         var layers = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: false));
         var everyLayer = NeuronLayers.Find(model, new NeuronLayerOptions(IncludeClassifier: true));
@@ -122,6 +128,7 @@ sealed class ArtifactPlan
             LossInput = lossInput,
             LossInputType = lossInputType,
             HasCorrect = options.Loss == LossKind.CrossEntropy,
+            Binary = binary,
             Layers = layers,
             Parameters = parameters,
             RunningStatistics = stats,
@@ -144,12 +151,19 @@ sealed class ArtifactPlan
     /// <summary>
     /// The logits the cross-entropy reads: the input of a Softmax or LogSoftmax over the classes
     /// that produces <paramref name="prediction"/> (a model that outputs probabilities), so that
-    /// the loss is the stable LogSoftmax of the logits; else the prediction itself.
+    /// the loss is the stable LogSoftmax of the logits, or of a Sigmoid over one column (a binary
+    /// classifier), so that the loss is the stable binary cross-entropy of the logit; else the
+    /// prediction itself.
     /// </summary>
     static (string, TensorType) LogitsOf(GraphProto graph, ShapeInferenceResult shapes, long opset, string prediction, TensorType type)
     {
         var producer = graph.Node.FirstOrDefault(n => n.Output.Contains(prediction));
-        if (producer is null || !OnnxDomain.IsOnnx(producer.Domain) || producer.OpType is not ("Softmax" or "LogSoftmax") || type.Rank != 2)
+        if (producer is null || !OnnxDomain.IsOnnx(producer.Domain) || type.Rank != 2)
+            return (prediction, type);
+        // A Sigmoid over one column is a binary classifier's probability of class 1: its input is the logit.
+        if (producer.OpType == "Sigmoid")
+            return type.Shape![1].Value == 1 && shapes.TypeOf(producer.Input[0]) is { Rank: 2, ElemType: DataType.Float } logit ? (producer.Input[0], logit) : (prediction, type);
+        if (producer.OpType is not ("Softmax" or "LogSoftmax"))
             return (prediction, type);
         // On a rank-2 value, axis 1 and −1 are the class axis both before opset 13 (flatten to 2-D
         // at the axis) and from it on (the axis itself); axis 0 normalises over the batch.

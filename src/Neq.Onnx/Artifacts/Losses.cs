@@ -31,6 +31,29 @@ public static class Losses
     }
 
     /// <summary>
+    /// Binary cross-entropy of a logit z [N,1] (the input of a trailing Sigmoid) against int64[N]
+    /// labels y ∈ {0, 1}: −y·log σ(z) − (1−y)·log(1−σ(z)) = max(z, 0) − z·y + log(1 + exp(−|z|)),
+    /// the form that neither overflows for large |z| nor loses log σ to rounding; mean over N.
+    /// Returns <paramref name="output"/>, a float scalar.
+    /// </summary>
+    public static string BinaryCrossEntropy(Emitter e, string logit, string labels, string output)
+    {
+        var z = e.Squeeze(logit, 1);
+        var y = e.Cast(labels, DataType.Float);
+        var softplus = e.Log(e.Add(e.Scalar(1, DataType.Float), e.Exp(e.Neg(e.Abs(z)))));
+        var perRow = e.Add(e.Sub(e.Op("Relu", [z]), e.Mul(z, y)), softplus);
+        return e.IdentityTo(e.ReduceMean(perRow, [0], keepDims: false), output);
+    }
+
+    /// <summary>The number of rows whose logit z [N,1] is on the label's side of 0 (σ(z) > ½ is class 1): an int64 scalar named <paramref name="output"/>.</summary>
+    public static string BinaryCorrectCount(Emitter e, string logit, string labels, string output)
+    {
+        var predicted = e.Cast(e.Op("Greater", [e.Squeeze(logit, 1), e.Scalar(0, DataType.Float)]), DataType.Int64);
+        var hits = e.Cast(e.Op("Equal", [predicted, labels]), DataType.Int64);
+        return e.OpTo(output, "ReduceSum", [hits], [Attr.Int("keepdims", 0)]);
+    }
+
+    /// <summary>
     /// loss = mean over every element of (prediction − target)². Returns <paramref name="output"/>, a float scalar.
     /// </summary>
     public static string MeanSquaredError(Emitter e, string prediction, TensorType predictionType, string target, string output)

@@ -15,9 +15,9 @@ namespace Neq.Onnx.Artifacts;
 /// inputs), Dropout (ratio → input), Pad (pads and value → inputs), Slice (attributes → inputs),
 /// Split (split → input), Squeeze, Unsqueeze and ReduceSum (axes → input), TopK (k → input),
 /// Softmax, LogSoftmax and Hardmax (before 13 they flatten to 2-D at the axis: Flatten →
-/// operator on the last axis → Reshape back). Operators that changed in ways not rewritten here
-/// (Upsample, Resize of opset 10, Scan before 9…) are one error naming the node, operator and
-/// opset. Operators whose later versions only added types or optional attributes with the old
+/// operator on the last axis → Reshape back), Upsample and Resize (see <see cref="ResizeTo13"/>).
+/// Operators that changed in ways not rewritten here (Scan before 9, Loop, If…) are one error
+/// naming the node, operator and opset. Operators whose later versions only added types or optional attributes with the old
 /// behaviour as default (Conv, MaxPool, Gemm, Flatten, Reshape…) stay as they are.
 /// </summary>
 public static class OpsetUpgrade
@@ -28,8 +28,6 @@ public static class OpsetUpgrade
     // Operators whose behaviour changed between opset 7 and 13 in ways this converter does not rewrite.
     static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
     {
-        ["Upsample"] = "deprecated in opset 10 (Resize replaces it)",
-        ["Resize"] = "its opset 10 form has no coordinate transformation modes",
         ["Scan"] = "its opset 8 form has a batch axis",
         ["Loop"] = "its subgraph is not converted",
         ["If"] = "its subgraphs are not converted",
@@ -120,6 +118,9 @@ public static class OpsetUpgrade
                         node.Input.Add(Const(graph, b, node, "k", Tensors.Int64Vector("", k)));
                         break;
                     }
+                case "Upsample" or "Resize":
+                    result.Add(ResizeTo13(node, from, where, graph, b));
+                    continue;
                 case "Softmax" or "LogSoftmax" or "Hardmax" when from < 13:
                     {
                         long axis = node.GetInt("axis", 1);
@@ -152,6 +153,50 @@ public static class OpsetUpgrade
         // Opset 13 needs IR 7; the IR 3 convention of initializers as inputs is still read (ModelNormalizer drops them).
         model.IrVersion = Math.Max(model.IrVersion, 7);
         return true;
+    }
+
+    /// <summary>
+    /// Upsample (7: scales attribute, 9: scales input) and Resize (10: X, scales) sample the input
+    /// at x_resized / scale — the "asymmetric" transformation of Resize 11 — and round down in
+    /// nearest mode, as ONNX's own 10→11 adapter writes it. Resize 11 and 12 have the inputs of 13 (roi and scales became optional, so their
+    /// empty placeholders still mean "none") and differ only in tf_half_pixel_for_nn, which 13
+    /// dropped: it samples at (i + 0.5) / scale, the half_pixel coordinate plus ½, so its floor is
+    /// half_pixel's round_prefer_ceil and its round_prefer_floor is half_pixel's ceil.
+    /// </summary>
+    static NodeProto ResizeTo13(NodeProto node, long from, string where, GraphProto graph, GraphBuilder b)
+    {
+        if (node.OpType == "Resize" && from >= 11)
+        {
+            if (node.GetString("coordinate_transformation_mode", "half_pixel") == "tf_half_pixel_for_nn")
+            {
+                string rounding = node.GetString("nearest_mode", "round_prefer_floor") switch
+                {
+                    "floor" => "round_prefer_ceil",
+                    "round_prefer_floor" => "ceil",
+                    var other => throw new OnnxFormatException(
+                        $"{where} has coordinate_transformation_mode tf_half_pixel_for_nn with nearest_mode {other}, which opset {TrainingOpset} cannot express."),
+                };
+                RemoveAttributes(node, "coordinate_transformation_mode", "nearest_mode");
+                node.Attribute.Add(Attr.String("coordinate_transformation_mode", "half_pixel"));
+                node.Attribute.Add(Attr.String("nearest_mode", rounding));
+            }
+            return node;
+        }
+        string mode = node.GetString("mode", "nearest");
+        if (mode is not ("nearest" or "linear"))
+            throw new OnnxFormatException($"{where} has mode '{mode}'; only nearest and linear are defined before opset 11.");
+        string scales;
+        if (node.OpType == "Upsample" && from < 9)
+        {
+            var s = node.GetFloats("scales") ?? throw new OnnxFormatException($"{where} has no scales attribute.");
+            scales = Const(graph, b, node, "scales", Tensors.Float("", [s.Length], s));
+        }
+        else scales = node.Input.Count > 1 && node.Input[1].Length > 0 ? node.Input[1] : throw new OnnxFormatException($"{where} has no scales input.");
+        var resize = new NodeProto { OpType = "Resize", Name = node.Name, Input = { node.Input[0], "", scales }, Output = { node.Output[0] } };
+        resize.Attribute.Add(Attr.String("coordinate_transformation_mode", "asymmetric"));
+        resize.Attribute.Add(Attr.String("mode", mode));
+        if (mode == "nearest") resize.Attribute.Add(Attr.String("nearest_mode", "floor"));
+        return resize;
     }
 
     static void RemoveAttributes(NodeProto node, params string[] names)

@@ -138,7 +138,9 @@ public static partial class TrainingArtifacts
         var b = new GraphBuilder(core.Graph);
         var labels = b.AddInput(TrainingNames.Labels, plan.LabelsType(options.Loss));
         var e = new Emitter(b, plan.Opset, "loss");
-        if (options.Loss == LossKind.CrossEntropy)
+        if (plan.Binary)
+            Losses.BinaryCrossEntropy(e, plan.LossInput, labels, TrainingNames.Loss);
+        else if (options.Loss == LossKind.CrossEntropy)
             Losses.SoftmaxCrossEntropy(e, plan.LossInput, plan.LossInputType, labels, TrainingNames.Loss);
         else
             Losses.MeanSquaredError(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
@@ -155,7 +157,9 @@ public static partial class TrainingArtifacts
                 named[p.Name] = KnownMasks.ZeroGradient(after, plan.Opset, p);
         }
 
-        if (options.Loss == LossKind.CrossEntropy)
+        if (plan.Binary)
+            Losses.BinaryCorrectCount(new Emitter(b, plan.Opset, "accuracy"), plan.LossInput, labels, TrainingNames.Correct);
+        else if (options.Loss == LossKind.CrossEntropy)
             Losses.CorrectCount(new Emitter(b, plan.Opset, "accuracy"), plan.Prediction, labels, TrainingNames.Correct);
         return (core, named);
     }

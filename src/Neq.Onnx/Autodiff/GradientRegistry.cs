@@ -82,6 +82,9 @@ public static class GradientRegistry
         ["Gather"] = DataMovementRules.Gather,
         ["GatherElements"] = DataMovementRules.GatherElements,
 
+        // ---- resampling (Rules/ResizeRules.cs) ----
+        ["Resize"] = ResizeRules.Resize,
+
         // ---- reductions (Rules/ReductionRules.cs) ----
         ["ReduceSum"] = ReductionRules.ReduceSum,
         ["ReduceMean"] = ReductionRules.ReduceMean,

@@ -91,11 +91,26 @@ public static class FixedBatch
                 string shapeValue = replaced is not null
                     ? AddConstant(graph, Tensors.Int64Vector(b.UniqueName(node.Input[shapeInput] + "_batchfree"), replaced))
                     : RuntimeShape(graph, b, node, data[0].Name, s[1..]);
+                var old = node.Input[shapeInput];
                 node.Input[shapeInput] = shapeValue;
+                DropIfUnread(graph, old);
                 changed = true;
             }
         }
         return batch;
+    }
+
+    /// <summary>
+    /// Removes the initializer or Constant node of a shape no node reads any more, so that no
+    /// unused initializer is left for ONNX Runtime to warn about at every session.
+    /// </summary>
+    static void DropIfUnread(GraphProto graph, string value)
+    {
+        if (graph.Node.Any(n => n.Input.Contains(value)) || graph.Output.Any(o => o.Name == value)) return;
+        for (int k = graph.Initializer.Count - 1; k >= 0; k--)
+            if (graph.Initializer[k].Name == value && graph.Input.All(i => i.Name != value)) graph.Initializer.RemoveAt(k);
+        for (int k = graph.Node.Count - 1; k >= 0; k--)
+            if (graph.Node[k].OpType == "Constant" && graph.Node[k].Output.Count == 1 && graph.Node[k].Output[0] == value) graph.Node.RemoveAt(k);
     }
 
     static long? LeadingDim(ValueInfoProto v) =>

@@ -18,6 +18,7 @@ sealed class Evaluator : IDisposable
     readonly RunOptions _run = new();
     readonly string[] _inputs;
     readonly int _classes;
+    readonly PredictionKind _kind;
 
     public Evaluator(TrainingArtifactSet artifacts, TrainerOptions options, int classes)
     {
@@ -26,13 +27,14 @@ sealed class Evaluator : IDisposable
             _session = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
         _inputs = _m.Graphs.First(g => g.Role == "eval").Inputs.Select(i => i.Name).ToArray();
         _classes = classes;
+        _kind = ClassificationStats.KindOf(artifacts.Infer.Graph, _m.Prediction);
     }
 
     /// <summary>Runs eval.onnx over <paramref name="loader"/>; feeds activations to <paramref name="controller"/> when given.</summary>
     public ClassificationStats Evaluate(ITrainStep step, BatchLoader loader, string phase, int epoch, EquilibriumController? controller,
         IProgress<TrainerProgress>? progress, CancellationToken ct)
     {
-        var stats = new ClassificationStats();
+        var stats = new ClassificationStats { Kind = _kind };
         var outNames = controller is null ? [_m.Prediction] : new[] { _m.Prediction }.Concat(_m.Activations.Select(a => a.Name)).ToArray();
         int first = 0;
         foreach (var batch in loader.ReadEpoch(0, ct))
@@ -43,7 +45,8 @@ sealed class Evaluator : IDisposable
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 var inputs = _inputs.Select(n => n == _m.DataInputs[0].Name ? x : step.Carried[n].CurrentValue).ToArray();
                 using var outs = _session.Run(_run, _inputs, inputs, outNames);
-                stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
+                if (_m.Loss == "mse") stats.AddRegression(outs[0].GetTensorDataAsSpan<float>(), batch.Targets.Span, batch.Count);
+                else stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
                 if (controller is not null)
                     Parallel.For(0, _m.Activations.Count, i => controller.Observe(i, first, outs[i + 1].GetTensorDataAsSpan<float>()));
                 first += batch.Count;

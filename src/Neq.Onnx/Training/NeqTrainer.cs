@@ -38,9 +38,12 @@ public sealed class NeqTrainer : IDisposable
     readonly int _classes;
     readonly Communicator _comm;
     readonly bool _dataParallel;
+    readonly long[] _predictionShape;
+    readonly bool _regression;
+    readonly PredictionKind _predictionKind;
     EquilibriumController? _controller;
     (double StepSeconds, int Steps) _pass;
-    (float[] Images, long[] Labels, long[] Shape)? _probe;
+    (float[] Images, long[] Labels, float[] Targets, long[] Shape)? _probe;
 
     /// <summary>
     /// The step path of each device: CUDA keeps the carried tensors on the device with IO binding;
@@ -107,8 +110,10 @@ public sealed class NeqTrainer : IDisposable
         _o = options;
         var artifacts = compiled.Artifacts;
         _manifest = artifacts.Manifest;
-        _classes = CheckClassifier(artifacts.Manifest);
-        var fitted = Fit(data, InputOf(artifacts.Manifest), _classes);
+        (_classes, _predictionShape) = CheckPrediction(artifacts.Manifest);
+        _regression = _manifest.Loss == "mse";
+        _predictionKind = ClassificationStats.KindOf(artifacts.Infer.Graph, _manifest.Prediction);
+        var fitted = Fit(data, InputOf(artifacts), _classes, _regression);
         (_comm, _dataParallel) = (communicator, dataParallel);
         _loaders = TrainingLoaders.Of(fitted, options, dataParallel ? new DataShard(communicator.Rank, communicator.Size) : null);
         _masks = new MaskSet(compiled.Masks);
@@ -121,7 +126,18 @@ public sealed class NeqTrainer : IDisposable
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
     }
 
-    /// <summary>The model's data input as <see cref="InputFit"/> takes it (<see cref="ModelInput.Of"/> reads its layout).</summary>
+    /// <summary>
+    /// The model's data input as <see cref="InputFit"/> takes it, its layout read from infer.onnx
+    /// (a Transpose [0,3,1,2] after an NHWC input) and else from its shape (<see cref="ModelInput.Of(string, IReadOnlyList{long}, Ir.GraphProto)"/>).
+    /// </summary>
+    public static ModelInput InputOf(TrainingArtifactSet artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var shapeOnly = InputOf(artifacts.Manifest);
+        return ModelInput.Of(shapeOnly.Name, shapeOnly.Shape, artifacts.Infer.Graph);
+    }
+
+    /// <summary>The model's data input as <see cref="InputFit"/> takes it, its layout read from its shape alone (<see cref="ModelInput.Of(string, IReadOnlyList{long})"/>).</summary>
     public static ModelInput InputOf(ArtifactManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -130,29 +146,51 @@ public sealed class NeqTrainer : IDisposable
         return ModelInput.Of(manifest.DataInputs[0].Name, manifest.DataInputs[0].Shape);
     }
 
-    /// <summary>The class count of a model that outputs class logits [N, K] with cross-entropy; one clear error naming the output otherwise.</summary>
-    static int CheckClassifier(ArtifactManifest m)
+    /// <summary>
+    /// The prediction's width per sample and its shape after the batch axis: K of class logits
+    /// [N, K] with cross-entropy, 1 of a binary classifier's Sigmoid probability [N, 1] (manifest
+    /// loss "bce", labels 0/1), the product of the fixed sizes of a regression output [N, …]
+    /// (manifest loss "mse"); one clear error naming the output otherwise.
+    /// </summary>
+    static (int Width, long[] Shape) CheckPrediction(ArtifactManifest m)
     {
-        if (m.Loss != "ce")
-            throw new OnnxFormatException($"--loss {m.Loss} is not supported by neq train yet; it trains classifiers with --loss ce.");
         if (m.DataInputs.Count != 1)
             throw new OnnxFormatException($"The model has {m.DataInputs.Count} data inputs; the trainer feeds exactly one batch.");
         var pred = m.Graphs.First(g => g.Role == "eval").Outputs.First(o => o.Name == m.Prediction);
+        var sample = pred.Shape.Skip(1).ToArray();
+        if (m.Loss == "mse")
+        {
+            if (pred.Shape.Count < 1 || sample.Any(d => d <= 0))
+                throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a regression output is [N, …] with fixed sizes after the batch axis.");
+            return ((int)sample.Aggregate(1L, (a, b) => a * b), sample);
+        }
         if (pred.Shape.Count != 2 || pred.Shape[1] <= 0)
             throw new OnnxFormatException($"The model's output '{pred.Name}' has shape [{string.Join(",", pred.Shape)}]; a classifier outputs class logits [N,K] with a fixed K.");
-        return (int)pred.Shape[1];
+        return ((int)pred.Shape[1], sample);
     }
 
     /// <summary>The data fitted to the model's input, with its labels checked against the class count.</summary>
-    static FittedDataset Fit(Dataset data, ModelInput input, int classes)
+    static FittedDataset Fit(Dataset data, ModelInput input, int classes, bool regression)
     {
+        if (regression)
+        {
+            if (data.Train.HasClassLabels || data.Test.HasClassLabels)
+                throw new DatasetException($"{data.Source}: the {data.Name} data has class labels; --loss mse needs float targets (an .npz file with float y_train and y_test).");
+            if (data.Train.TargetSize != classes)
+                throw new DatasetException($"{data.Source}: each target has {data.Train.TargetSize} float{(data.Train.TargetSize == 1 ? "" : "s")}, but the model predicts {classes} per sample.");
+            var fittedTargets = InputFit.Fit(data, input);
+            if (data.Augment != AugmentMode.None && !fittedTargets.IsImage)
+                throw new DatasetException($"{data.Source}: --augment needs byte images; use --augment none.");
+            return fittedTargets;
+        }
         if (!data.Train.HasClassLabels || !data.Test.HasClassLabels)
-            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets (regression), which need --loss mse; --loss mse is not supported by neq train yet.");
+            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets (regression), which need --loss mse.");
         var fitted = InputFit.Fit(data, input);
         if (!fitted.IsImage && data.Augment != AugmentMode.None)
             throw new DatasetException($"{data.Source}: --augment {(data.Augment == AugmentMode.Crop ? "crop" : "crop-flip")} needs byte images (C, H, W); the {data.Name} samples are {data.Train.Element} [{string.Join("×", data.Train.Shape)}]. Use --augment none.");
-        data.Train.CheckLabels(classes, $"{data.Source} (training set)");
-        data.Test.CheckLabels(classes, $"{data.Source} (test set)");
+        // One column is a binary classifier's probability of class 1: labels 0 and 1.
+        data.Train.CheckLabels(Math.Max(classes, 2), $"{data.Source} (training set)");
+        data.Test.CheckLabels(Math.Max(classes, 2), $"{data.Source} (test set)");
         return fitted;
     }
 
@@ -216,22 +254,25 @@ public sealed class NeqTrainer : IDisposable
         var lr = _o.Schedule.At(epoch);
         _step.BeginEpoch(lr);
         var loader = _loaders.Train;
-        var stats = new ClassificationStats();
+        var stats = new ClassificationStats { Kind = _predictionKind };
         _pass = default;
         foreach (var batch in loader.ReadEpoch(epoch, ct))
         {
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
-                using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
-                if (batch.Index == 0) KeepProbe(batch.Images.Span, batch.Labels.Span, loader.BatchShape(0));
+                using var y = _regression
+                    ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Targets, [batch.Count, .. _predictionShape])
+                    : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Labels, [batch.Count]);
+                if (batch.Index == 0) KeepProbe(batch.Images.Span, batch.Labels.Span, _regression ? batch.Targets.Span : default, loader.BatchShape(0));
                 var started = Stopwatch.GetTimestamp();
                 var loss = _step.Step(x, y, batch.Count);
                 _pass = (_pass.StepSeconds + Stopwatch.GetElapsedTime(started).TotalSeconds, _pass.Steps + 1);
                 if (!float.IsFinite(loss))
                     throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
                         $"the training loss became {loss} at epoch {epoch + 1}, batch {batch.Index + 1} of {loader.BatchCount} (learning rate {(float)lr}); training stopped."));
-                stats.Add(_step.Prediction(batch.Count), batch.Labels.Span, _classes);
+                if (_regression) stats.AddRegression(_step.Prediction(batch.Count), batch.Targets.Span, batch.Count);
+                else stats.Add(_step.Prediction(batch.Count), batch.Labels.Span, _classes);
                 progress?.Report(new TrainerProgress("train", epoch, batch.Index + 1, loader.BatchCount, stats.Loss));
             }
         }
@@ -249,19 +290,22 @@ public sealed class NeqTrainer : IDisposable
     StepTiming? TimeAgainstDense()
     {
         if (_o.DenseTimingRounds == 0 || _probe is not { } p) return null;
+        int count = (int)p.Shape[0];
         using var x = OrtValue.CreateTensorValueFromMemory(p.Images, p.Shape);
-        using var y = OrtValue.CreateTensorValueFromMemory(p.Labels, [p.Labels.Length]);
-        return _step.TimeAgainstDense(x, y, p.Labels.Length, _o.DenseTimingRounds);
+        using var y = _regression ? OrtValue.CreateTensorValueFromMemory(p.Targets, [count, .. _predictionShape])
+            : OrtValue.CreateTensorValueFromMemory(p.Labels, [count]);
+        return _step.TimeAgainstDense(x, y, count, _o.DenseTimingRounds);
     }
 
     /// <summary>Copies the epoch's first batch for <see cref="TimeAgainstDense"/> (the loader recycles its buffers).</summary>
-    void KeepProbe(ReadOnlySpan<float> images, ReadOnlySpan<long> labels, long[] shape)
+    void KeepProbe(ReadOnlySpan<float> images, ReadOnlySpan<long> labels, ReadOnlySpan<float> targets, long[] shape)
     {
         if (_o.DenseTimingRounds == 0) return;
-        if (_probe is not { } p || p.Images.Length != images.Length || p.Labels.Length != labels.Length)
-            _probe = p = (new float[images.Length], new long[labels.Length], shape);
+        if (_probe is not { } p || p.Images.Length != images.Length || p.Labels.Length != labels.Length || p.Targets.Length != targets.Length)
+            _probe = p = (new float[images.Length], new long[labels.Length], new float[targets.Length], shape);
         images.CopyTo(p.Images);
         labels.CopyTo(p.Labels);
+        targets.CopyTo(p.Targets);
     }
 
     /// <summary>The test pass: with several processes each evaluates its slice of every batch, and the statistics are summed.</summary>

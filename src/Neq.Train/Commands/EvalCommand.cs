@@ -43,29 +43,46 @@ public sealed class EvalCommand : Command
         using var session = new InferenceSession(OnnxFile.Serialize(model), so);
         var input = session.InputMetadata.First(kv => !model.Graph.Initializer.Any(t => t.Name == kv.Key));
         var output = session.OutputMetadata.First();
-        if (output.Value.Dimensions is not [_, > 0 and var classes])
-            throw new OnnxFormatException($"{path}: output '{output.Key}' has shape [{string.Join(",", output.Value.Dimensions)}]; a classifier outputs class logits [N,K].");
+        var dims = output.Value.Dimensions;
+        if (dims.Length < 1 || dims.Skip(1).Any(d => d <= 0))
+            throw new OnnxFormatException($"{path}: output '{output.Key}' has shape [{string.Join(",", dims)}]; neq eval needs fixed sizes after the batch axis.");
+        int width = dims.Skip(1).Aggregate(1, (a, d) => a * d);
         // The model is checked first: a wrong model is reported without waiting for the data.
-        var fitted = DataFlags.Load(source, ModelInput.Of(input.Key, input.Value.Dimensions.Select(d => (long)d).ToArray()), null, ct);
+        var fitted = DataFlags.Load(source, ModelInput.Of(input.Key, input.Value.Dimensions.Select(d => (long)d).ToArray(), model.Graph), null, ct);
         var data = fitted.Dataset;
-        if (!data.Test.HasClassLabels)
-            throw new DatasetException($"{data.Source}: the {data.Name} data has float targets; neq eval reports classification accuracy.");
-        data.Test.CheckLabels(classes, $"{data.Source} (test set)");
+        var kind = ClassificationStats.KindOf(model.Graph, output.Key);
+        // Float targets: a regression, scored by its mean squared error; class labels: a classifier
+        // [N,K], or a binary one whose single column is a Sigmoid's probability (labels 0/1).
+        bool regression = !data.Test.HasClassLabels;
+        if (regression && data.Test.TargetSize != width)
+            throw new DatasetException($"{data.Source}: each target has {data.Test.TargetSize} floats, but '{output.Key}' predicts {width} per sample.");
+        if (!regression)
+        {
+            bool binary = dims.Length == 2 && width == 1 && model.Graph.Node.Any(n => n.OpType == "Sigmoid" && n.Output.Contains(output.Key));
+            if (dims.Length != 2 || (width == 1 && !binary))
+                throw new OnnxFormatException($"{path}: output '{output.Key}' has shape [{string.Join(",", dims)}]; a classifier outputs class logits [N,K], or one column after a Sigmoid.");
+            data.Test.CheckLabels(Math.Max(width, 2), $"{data.Source} (test set)");
+        }
         var console = p.InvocationConfiguration.Output;
         foreach (var note in data.Notes) console.WriteLine($"note: {note}");
         var loader = new BatchLoader(data.Test, new BatchLoaderOptions(p.GetValue(_batch), Normalization: data.Normalization,
             ChannelsLast: fitted.ChannelsLast, SampleShape: fitted.SampleShape));
-        var stats = new ClassificationStats();
+        var stats = new ClassificationStats { Kind = kind };
         using var run = new RunOptions();
         foreach (var batch in loader.ReadEpoch(0, ct))
             using (batch)
             {
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 using var outs = session.Run(run, [input.Key], [x], [output.Key]);
-                stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, classes);
+                if (regression) stats.AddRegression(outs[0].GetTensorDataAsSpan<float>(), batch.Targets.Span, batch.Count);
+                else stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, width);
             }
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{path}: {data.Name} test ({stats.Count} images): loss {stats.Loss:0.0000}, top-1 {stats.Top1:0.00}%, top-5 {stats.Top5:0.00}%"));
+        var c = CultureInfo.InvariantCulture;
+        console.WriteLine(regression
+            ? string.Create(c, $"{path}: {data.Name} test ({stats.Count} samples): loss (MSE) {stats.Loss:0.0000}, RMSE {stats.Rmse:0.0000}")
+            : width == 1
+                ? string.Create(c, $"{path}: {data.Name} test ({stats.Count} images): loss {stats.Loss:0.0000}, accuracy {stats.Top1:0.00}%")
+                : string.Create(c, $"{path}: {data.Name} test ({stats.Count} images): loss {stats.Loss:0.0000}, top-1 {stats.Top1:0.00}%, top-5 {stats.Top5:0.00}%"));
         return CliHost.Ok;
     }
 }

@@ -28,7 +28,7 @@ public sealed class TrainCommand : Command
     readonly Option<string?> _init = new("--init") { Description = "Start from the weights of this ONNX model of the same architecture (or a run folder's infer.onnx), loaded by name and shape, strictly; the optimizer state starts fresh. For fine-tuning, e.g. --arch resnet20-cifar --init models/resnet20-cifar10-trained.onnx." };
     readonly DataFlags _dataFlags = new();
     readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
-    readonly Option<string> _loss = new("--loss") { Description = "ce (softmax cross-entropy over class labels); mse is not supported by neq train yet.", DefaultValueFactory = _ => "ce" };
+    readonly Option<string> _loss = new("--loss") { Description = "ce (cross-entropy over class labels; binary after a one-column Sigmoid) or mse (mean squared error over float targets: regression with --model).", DefaultValueFactory = _ => "ce" };
     readonly Option<int> _epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Trainer.Epochs };
     readonly Option<int> _batch = new("--batch-size") { Description = "Training batch size (under mpirun: the global batch, split over the ranks).", DefaultValueFactory = _ => D.Trainer.BatchSize };
     readonly Option<double?> _lr = new("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {RunConfig.DefaultLr(OptimizerKind.Sgd)} for sgd, {RunConfig.DefaultLr(OptimizerKind.Adam)} for adam).") };
@@ -144,9 +144,8 @@ public sealed class TrainCommand : Command
         try { milestones = p.GetValue(_milestones)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
         catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException($"--milestones must be comma-separated epochs, not '{p.GetValue(_milestones)}'."); }
         int epochs = p.GetValue(_epochs);
-        if (Parse(FlagNames.Losses, _loss, p) != LossKind.CrossEntropy)
-            throw new UsageException("--loss mse is not supported by neq train yet; it trains classifiers with --loss ce.");
-        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output), Init = p.GetValue(_init) });
+        Parse(FlagNames.Losses, _loss, p);
+        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output), Loss = p.GetValue(_loss)!, Init = p.GetValue(_init) });
         var optimizer = optim == OptimizerKind.Sgd
             ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
             : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
@@ -176,13 +175,13 @@ public sealed class TrainCommand : Command
     static (ArtifactCompilation Compiled, FittedDataset Data) ModelAndData(RunConfig config, TrainConsole console, bool split, CancellationToken ct)
     {
         var (s, seed) = (config.Source, config.Trainer.Seed);
-        var options = new ArtifactOptions(config.Optimizer, Prediction: s.Output, Split: split);
+        var options = new ArtifactOptions(config.Optimizer, FlagNames.Losses[s.Loss], Prediction: s.Output, Split: split);
         if (s.Model is { } path)
         {
             var m = OnnxFile.Load(path);
             GraphChecker.ThrowIfInvalid(m, path);
             var compiled = TrainingArtifacts.Compile(WithInit(m, s), options);
-            return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts.Manifest), console.DownloadProgress(), ct));
+            return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts), console.DownloadProgress(), ct));
         }
         var depth = s.Depth;
         var data = DataFlags.Load(s, new ModelInput("input", [-1, 3, 32, 32]), console.DownloadProgress(), ct);

@@ -19,6 +19,7 @@ public static class FiniteDifferenceTables
             ReductionGradientTests.Rows(), ConvGradientTests.ConvRows(), ConvGradientTests.OtherRows(),
             ConvGradientTests.NetworkRows(), ConvGradientTests.RowSubsetRows(), PoolGradientTests.Rows(),
             NormalizationGradientTests.Rows(), LossGradientTests.Rows(), MatMulGradientTests.Rows(), MissingRuleTests.Rows(),
+            ResizeGradientTests.Rows(),
         }.SelectMany(t => t).Select(r => (GradCase)r[0]);
 
     /// <summary>

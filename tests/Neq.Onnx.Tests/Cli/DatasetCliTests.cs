@@ -117,7 +117,8 @@ public sealed class DatasetCliTests
     [InlineData(new[] { "--labels", "coarse" }, "--labels coarse applies to --dataset cifar100 only")]
     [InlineData(new[] { "--mean", "0.5,x" }, "--mean must be comma-separated numbers")]
     [InlineData(new[] { "--std", "0.5,0" }, "--std must be positive numbers")]
-    [InlineData(new[] { "--loss", "mse" }, "--loss mse is not supported by neq train yet")]
+    [InlineData(new[] { "--loss", "mse" }, "--loss mse trains a regression --model")]
+    [InlineData(new[] { "--loss", "hinge" }, "--loss must be ce or mse")]
     [InlineData(new[] { "--dataset", "npz" }, "--dataset npz needs --data")]
     public void Impossible_data_flags_are_usage_errors_naming_the_flag(string[] flags, string message)
     {

@@ -21,6 +21,36 @@ public sealed class ClassificationStatsTests
     }
 
     [Fact]
+    public void Probabilities_and_log_probabilities_give_the_cross_entropy_of_their_logits()
+    {
+        // The same two rows as softmax probabilities and as log-probabilities: the loss is the
+        // logits' cross-entropy, −log p[label]; the ranks (top-1/top-5) are the logits'.
+        float[] logits = [0, 1, 3, 0, 0, 0,   5, 4, 3, 2, 1, 6];
+        long[] labels = [2, 1];
+        var fromLogits = new ClassificationStats();
+        fromLogits.Add(logits, labels, 6);
+        var probs = new float[12];
+        var logProbs = new float[12];
+        for (int r = 0; r < 2; r++)
+        {
+            double z = Enumerable.Range(0, 6).Sum(k => Math.Exp(logits[r * 6 + k]));
+            for (int k = 0; k < 6; k++)
+            {
+                probs[r * 6 + k] = (float)(Math.Exp(logits[r * 6 + k]) / z);
+                logProbs[r * 6 + k] = (float)(logits[r * 6 + k] - Math.Log(z));
+            }
+        }
+        var p = new ClassificationStats { Kind = PredictionKind.Probabilities };
+        p.Add(probs, labels, 6);
+        var lp = new ClassificationStats { Kind = PredictionKind.LogProbabilities };
+        lp.Add(logProbs, labels, 6);
+        Assert.Equal(fromLogits.Loss, p.Loss, 6);
+        Assert.Equal(fromLogits.Loss, lp.Loss, 6);
+        Assert.Equal((fromLogits.Top1, fromLogits.Top5), (p.Top1, p.Top5));
+        Assert.Equal((fromLogits.Top1, fromLogits.Top5), (lp.Top1, lp.Top5));
+    }
+
+    [Fact]
     public void Multistep_and_cosine_schedules()
     {
         var m = new LrSchedule(LrScheduleKind.MultiStep, 0.1, [100, 150], 0.1, 250);

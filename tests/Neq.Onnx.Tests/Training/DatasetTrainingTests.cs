@@ -94,13 +94,24 @@ public sealed class DatasetTrainingTests
     }
 
     [Fact]
-    public void Float_targets_are_refused_until_mse_training_exists()
+    public void Float_targets_with_a_cross_entropy_model_are_refused_naming_loss_mse()
     {
         var (x, _) = Signals(10, 24, 3);
         var set = SampleSet.FromFloats(x, [24], new float[10], [1]);
         var data = new Dataset("npz", set, set, null, null, AugmentMode.None, "r.npz", []);
         var e = Assert.Throws<DatasetException>(() => new NeqTrainer(Compile(SmallModels.SignalCnn(24, 3)), data, Options(1)));
-        Assert.Contains("--loss mse is not supported by neq train yet", e.Message);
+        Assert.StartsWith("r.npz: the npz data has float targets (regression), which need --loss mse", e.Message);
+    }
+
+    [Fact]
+    public void Targets_of_another_width_than_the_regression_output_are_refused_naming_the_file()
+    {
+        var (x, _) = Signals(10, 24, 3);
+        var set = SampleSet.FromFloats(x, [24], new float[20], [2]);
+        var data = new Dataset("npz", set, set, null, null, AugmentMode.None, "w.npz", []);
+        var compiled = TrainingArtifacts.Compile(SmallModels.SignalCnn(24, 3), new ArtifactOptions(new OptimizerOptions(), LossKind.MeanSquaredError));
+        var e = Assert.Throws<DatasetException>(() => new NeqTrainer(compiled, data, Options(1)));
+        Assert.StartsWith("w.npz: each target has 2 floats, but the model predicts 3 per sample", e.Message);
     }
 
     [Fact]

@@ -50,4 +50,15 @@ static class SmallModels
         b.AddOutput("logits", new TensorType(DataType.Float, [Dim.Sym("N"), classes]));
         return OnnxModel.Create(b.Graph);
     }
+
+    /// <summary><see cref="SignalCnn"/> with one output column and a trailing Sigmoid: [N,1,length] → probability of class 1 [N,1].</summary>
+    public static ModelProto BinarySignalCnn(int length, int seed = 2)
+    {
+        var model = SignalCnn(length, 1, seed);
+        var g = model.Graph;
+        g.Node.Add(new NodeProto { OpType = "Sigmoid", Name = "sigmoid", Input = { "logits" }, Output = { "probability" } });
+        g.Output.Clear();
+        g.Output.Add(new TensorType(DataType.Float, [Dim.Sym("N"), 1]).ToValueInfo("probability"));
+        return model;
+    }
 }

@@ -88,6 +88,21 @@ public sealed class FixedBatchTests
     }
 
     [Fact]
+    public void The_replaced_shape_constant_is_dropped_with_its_constant_node()
+    {
+        // As PyTorch writes it: the Reshape's shape from a Constant node, which only the Reshape read.
+        var model = Model(rank2Bn: false, [1, -1]);
+        var g = model.Graph;
+        g.Initializer.Remove(g.Initializer.Single(t => t.Name == "flat_shape"));
+        g.Node.Insert(0, new NodeProto { OpType = "Constant", Name = "/Constant", Output = { "flat_shape" },
+            Attribute = { Attr.Tensor("value", Tensors.Int64Vector("", [1, -1])) } });
+        Assert.Equal(1, FixedBatch.MakeSymbolic(model));
+        Assert.DoesNotContain(g.Node, n => n.OpType == "Constant");
+        Assert.DoesNotContain(g.Initializer, t => t.Name == "flat_shape");
+        Assert.All(g.Node, n => Assert.DoesNotContain("flat_shape", n.Input));
+    }
+
+    [Fact]
     public void A_rank_2_batch_norm_trained_at_batch_1_keeps_a_finite_running_variance()
     {
         var set = TrainingArtifacts.Build(Model(rank2Bn: true, [1, -1]), new ArtifactOptions(new OptimizerOptions()));

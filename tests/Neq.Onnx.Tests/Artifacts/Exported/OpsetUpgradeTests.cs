@@ -10,7 +10,7 @@ namespace Neq.Onnx.Tests.Artifacts.Exported;
 /// <summary>
 /// Models of opset 7 to 12 are converted to the training opset with the same function: for every
 /// converted operator ONNX Runtime's outputs of the original (its own opset) and of the converted
-/// model agree on random data; a MaxPool model of opset 8 and 9 (its gradient needs opset 11)
+/// model agree on random data (Upsample and Resize with scales that round both ways); a MaxPool model of opset 8 and 9 (its gradient needs opset 11)
 /// trains.
 /// </summary>
 public sealed class OpsetUpgradeTests
@@ -58,6 +58,18 @@ public sealed class OpsetUpgradeTests
         { "LogSoftmax 9 axis 2", One(9, "LogSoftmax", 1, [Attr.Int("axis", 2)]) },
         { "Hardmax 11 axis 2", One(11, "Hardmax", 1, [Attr.Int("axis", 2)]) },
         { "Squeeze 11", Squeeze() },
+        { "Upsample 7 nearest", One(7, "Upsample", 1, [Attr.Floats("scales", 1, 1, 2, 3)]) },
+        { "Upsample 7 linear", One(7, "Upsample", 1, [Attr.String("mode", "linear"), Attr.Floats("scales", 1, 1, 2, 1.5f)]) },
+        { "Upsample 9 nearest", One(9, "Upsample", 1, [], Vec("scales", [1, 1, 3, 2])) },
+        { "Upsample 9 linear", One(9, "Upsample", 1, [Attr.String("mode", "linear")], Vec("scales", [1, 1, 2, 2.5f])) },
+        { "Resize 10 nearest down and up", One(10, "Resize", 1, [], Vec("scales", [1, 1, 0.5f, 1.5f])) },
+        { "Resize 10 linear", One(10, "Resize", 1, [Attr.String("mode", "linear")], Vec("scales", [1, 1, 2, 3])) },
+        { "Resize 11 tf_half_pixel_for_nn floor", One(11, "Resize", 1, [Attr.String("coordinate_transformation_mode", "tf_half_pixel_for_nn"), Attr.String("nearest_mode", "floor")],
+            Vec("roi", []), Vec("scales", [1, 1, 3, 1.6f])) },
+        { "Resize 11 tf_half_pixel_for_nn default rounding", One(11, "Resize", 1, [Attr.String("coordinate_transformation_mode", "tf_half_pixel_for_nn")],
+            Vec("roi", []), Vec("scales", [1, 1, 2.5f, 0.6f])) },
+        { "Resize 11 sizes pytorch_half_pixel linear", One(11, "Resize", 1, [Attr.String("coordinate_transformation_mode", "pytorch_half_pixel"), Attr.String("mode", "linear")],
+            Vec("roi", []), Vec("scales", []), Tensors.Int64("sizes", [4], [2, 3, 7, 9])) },
     };
 
     static ModelProto Squeeze()
@@ -100,11 +112,12 @@ public sealed class OpsetUpgradeTests
     [Fact]
     public void An_operator_that_is_not_converted_is_one_error_naming_node_operator_and_opset()
     {
-        var model = One(9, "Upsample", 1, [], Vec("scales", [1, 1, 2, 2]));
+        var model = One(9, "Upsample", 1, [Attr.String("mode", "cubic")], Vec("scales", [1, 1, 2, 2]));
         var e = Assert.Throws<OnnxFormatException>(() => OpsetUpgrade.ToTraining(model));
         Assert.Contains("'the_upsample'", e.Message);
         Assert.Contains("Upsample", e.Message);
         Assert.Contains("opset 9", e.Message);
+        Assert.Contains("cubic", e.Message);
     }
 
     /// <summary>x [N,3,8,8] → Conv (4, 3×3, pad 1) → Relu → MaxPool 2×2 → Flatten → Gemm (3) → Softmax at <paramref name="opset"/>.</summary>
@@ -138,6 +151,39 @@ public sealed class OpsetUpgradeTests
         var actual = infer.Run(feeds)["probs"].Floats;
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 6);
         var r = StepLoop.Train(set, feeds, Feed.Of([0L, 1, 2, 2, 1, 0], 6), steps: 30, lr: 0.1f);
+        StepLoop.AssertFalls(r.Losses);
+    }
+
+    /// <summary>x [N,3,4,4] → Conv (4, 3×3, pad 1) → Relu → Upsample ×2 nearest (opset 9) → Conv (3, 3×3, stride 2) → GlobalAveragePool → Flatten → Softmax.</summary>
+    static ModelProto UpsampleNet()
+    {
+        var rng = new Random(6);
+        var b = new GraphBuilder("upsample");
+        var x = b.AddInput("x", new TensorType(DataType.Float, [Dim.Sym("N"), 3, 4, 4]));
+        string P(string n, long[] d, double s) => b.AddInitializer(Tensors.Float(n, d, SmallNets.Uniform(rng, d.Aggregate(1L, (p, q) => p * q), s)));
+        var y = b.Op("Conv", [x, P("conv1.weight", [4, 3, 3, 3], 0.3), P("conv1.bias", [4], 0.1)], [Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1)], name: "conv1");
+        y = b.Op("Relu", [y], name: "relu");
+        y = b.Op("Upsample", [y, b.AddInitializer(Vec("up.scales", [1, 1, 2, 2]))], name: "up");
+        y = b.Op("Conv", [y, P("conv2.weight", [3, 4, 3, 3], 0.3), P("conv2.bias", [3], 0.1)], [Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2)], name: "conv2");
+        y = b.Op("GlobalAveragePool", [y], name: "gap");
+        y = b.Op("Flatten", [y], [Attr.Int("axis", 1)], name: "flatten");
+        y = b.Op("Softmax", [y], [Attr.Int("axis", 1)], output: "probs", name: "softmax");
+        b.AddOutput(y, new TensorType(DataType.Float, [Dim.Sym("N"), 3]));
+        return OnnxModel.Create(b.Graph, 9, irVersion: 4);
+    }
+
+    [Fact]
+    public void An_upsample_model_of_opset_9_gets_artifacts_that_compute_its_forward_and_train()
+    {
+        var model = UpsampleNet();
+        var set = TrainingArtifacts.Build(model, new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9)));
+        var feeds = new Dictionary<string, Feed> { ["x"] = Feed.Of(SmallNets.Uniform(new Random(3), 6 * 3 * 16, 1), 6, 3, 4, 4) };
+        using var original = new OrtRunner(model);
+        using var infer = new OrtRunner(set.Infer);
+        var expected = original.Run(feeds)["probs"].Floats;
+        var actual = infer.Run(feeds)["probs"].Floats;
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 6);
+        var r = StepLoop.Train(set, feeds, Feed.Of([0L, 1, 2, 2, 1, 0], 6), steps: 30, lr: 0.2f);
         StepLoop.AssertFalls(r.Losses);
     }
 }

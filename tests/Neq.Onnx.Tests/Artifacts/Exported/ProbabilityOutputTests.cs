@@ -9,7 +9,8 @@ namespace Neq.Onnx.Tests.Artifacts.Exported;
 
 /// <summary>
 /// Models that output probabilities (a trailing Softmax or LogSoftmax, as Keras and tf2onnx export
-/// classifiers) train with the cross-entropy of the logits before it; a model with several float
+/// classifiers) train with the cross-entropy of the logits before it; a one-column Sigmoid output
+/// (a binary classifier) with the binary cross-entropy of its logit; a model with several float
 /// outputs trains the one named.
 /// </summary>
 public sealed class ProbabilityOutputTests
@@ -111,5 +112,64 @@ public sealed class ProbabilityOutputTests
         Assert.Equal(model.Graph.Output.Select(o => o.Name), set.Infer.Graph.Output.Select(o => o.Name));
         var r = StepLoop.Train(set, new Dictionary<string, Feed> { ["input"] = Batch() }, Feed.Of(Labels, 6), steps: 30, lr: 0.1f);
         StepLoop.AssertFalls(r.Losses);
+    }
+
+    /// <summary>SmallNets.Mlp cut to one output column (logit y [N,1]), with a trailing Sigmoid → prob when <paramref name="sigmoid"/>.</summary>
+    static ModelProto Binary(bool sigmoid)
+    {
+        var model = SmallNets.Mlp();
+        var g = model.Graph;
+        foreach (var (name, dims) in new[] { ("fc2.weight", new long[] { 1, 5 }), ("fc2.bias", new long[] { 1 }) })
+        {
+            int k = g.Initializer.ToList().FindIndex(t => t.Name == name);
+            var values = g.Initializer[k].ToFloatArray().Take((int)dims.Aggregate(1L, (a, b) => a * b)).ToArray();
+            g.Initializer[k] = Tensors.Float(name, dims, values);
+        }
+        g.Output.Clear();
+        if (!sigmoid)
+        {
+            g.Output.Add(new TensorType(DataType.Float, [Dim.Sym("N"), 1]).ToValueInfo("y"));
+            return model;
+        }
+        g.Node.Add(new NodeProto { OpType = "Sigmoid", Name = "head", Input = { "y" }, Output = { "prob" } });
+        g.Output.Add(new TensorType(DataType.Float, [Dim.Sym("N"), 1]).ToValueInfo("prob"));
+        return model;
+    }
+
+    [Fact]
+    public void A_sigmoid_output_of_one_column_trains_with_the_binary_cross_entropy_of_its_logit()
+    {
+        var model = Binary(sigmoid: true);
+        var set = TrainingArtifacts.Build(model, new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9)));
+        Assert.Equal("bce", set.Manifest.Loss);
+        Assert.Equal("prob", set.Manifest.Prediction);
+        Assert.Equal([-1L], set.Manifest.Labels.Shape);
+
+        // The logit from the model cut before its Sigmoid (ONNX Runtime), the loss by the textbook
+        // formula −y·log σ(z) − (1−y)·log(1 − σ(z)) in float64.
+        var feeds = new Dictionary<string, Feed> { ["input"] = Batch() };
+        using var logits = new OrtRunner(Binary(sigmoid: false));
+        var z = logits.Run(feeds)["y"].Floats;
+        double expected = Enumerable.Range(0, 6).Average(n =>
+        {
+            double p = 1 / (1 + Math.Exp(-z[n]));
+            return Labels[n] == 1 ? -Math.Log(p) : -Math.Log(1 - p);
+        });
+        long correct = Enumerable.Range(0, 6).Count(n => (z[n] > 0 ? 1 : 0) == Labels[n]);
+
+        using var train = new OrtRunner(set.Train);
+        var first = StepLoop.Train(set, feeds, Feed.Of(Labels, 6), steps: 0, lr: 0.1f).Final;
+        Assert.Equal(correct, train.Run(first, [set.Manifest.CorrectOutput!])[set.Manifest.CorrectOutput!].Longs[0]);
+        var r = StepLoop.Train(set, feeds, Feed.Of(Labels, 6), steps: 30, lr: 0.5f);
+        Assert.Equal(expected, r.Losses[0], 5);
+        StepLoop.AssertFalls(r.Losses);
+    }
+
+    [Fact]
+    public void A_one_column_output_without_a_sigmoid_is_one_error_naming_it()
+    {
+        var e = Assert.Throws<OnnxFormatException>(() => TrainingArtifacts.Build(Binary(sigmoid: false), new ArtifactOptions(new OptimizerOptions())));
+        Assert.Contains("'y'", e.Message);
+        Assert.Contains("Sigmoid", e.Message);
     }
 }
