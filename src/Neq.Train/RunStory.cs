@@ -44,7 +44,7 @@ public sealed record RunStory(int Epochs, double TestTop1, double Frozen, double
 
     /// <summary>The time line: steps against the dense step, or that the dense step was not timed.</summary>
     public string TimeLine => Timed
-        ? string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s, with the dense step {DenseSeconds:0.0} s (timed against it each epoch): {SavedSeconds:0.0} s {(SavedSeconds >= 0 ? "saved" : "lost")} ({SavedPercent:0.0} %)")
+        ? string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s, with the dense step {DenseSeconds:0.0} s (timed against it each epoch): {Math.Abs(SavedSeconds):0.0} s {(SavedSeconds >= 0 ? "saved" : "lost")} ({Math.Abs(SavedPercent):0.0} %)")
         : string.Create(CultureInfo.InvariantCulture, $"training steps {StepSeconds:0.0} s; the dense step was not timed in this run");
 
     /// <summary>True for a regression run (--loss mse): <see cref="TestTop1"/> is NaN and <see cref="TestRmse"/> says how it did.</summary>

@@ -29,7 +29,7 @@ public sealed class RunStoryTests
     {
         var story = RunStory.Of([Epoch(0, 10, 10, 10, 10, 0.8)]);
         Assert.Equal(-2, story.SavedSeconds, 12);
-        Assert.Contains("lost", story.Sentence, StringComparison.Ordinal);
+        Assert.Contains("2.0 s lost (25.0 %)", story.Sentence, StringComparison.Ordinal); // 10 s against a dense 8 s
     }
 
     [Fact]
