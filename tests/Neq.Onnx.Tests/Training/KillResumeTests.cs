@@ -14,7 +14,7 @@ namespace Neq.Onnx.Tests.Training;
 [Collection(FullModelTraining.Name)]
 public sealed class KillResumeTests(ITestOutputHelper output)
 {
-    static readonly string[] TimeColumns = ["train_s", "neq_s", "test_s", "specialize_s"];
+    static readonly string[] TimeColumns = ["train_s", "neq_s", "test_s", "specialize_s", "step_s", "dense_step_ratio", "step_s_saved"];
 
     [SharedCifar10Fact]
     [Trait("Category", "Slow")]
@@ -24,7 +24,7 @@ public sealed class KillResumeTests(ITestOutputHelper output)
         try
         {
             var (whole, killed) = (Path.Combine(root, "whole"), Path.Combine(root, "killed"));
-            // ResNet-20 on 1,000 images: seconds per epoch; lr and ε as the README's quick start, so
+            // ResNet-20 on 1,000 images: seconds per epoch; lr and ε as the README's from-scratch example, so
             // neurons freeze and epochs 2 and 3 train with specialised step graphs.
             string[] Train(string dir) => ["train", "--data", RepoPaths.SharedCifar10, "--arch", "resnet20-cifar", "--epochs", "3",
                 "--train-size", "1000", "--test-size", "500", "--lr", "0.02", "--milestones", "1", "--eps", "0.01", "--seed", "1", "--out", dir];
