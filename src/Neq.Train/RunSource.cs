@@ -21,6 +21,10 @@ namespace Neq.Train;
 /// (its infer.onnx); every float initializer is loaded by name, strictly (<see cref="Neq.Onnx.Io.InitialWeights"/>).
 /// Null: the model's own initial values.
 /// </param>
+/// <param name="InputSize">
+/// <c>--input-size HxW</c>: the height and width to train a <paramref name="Model"/> whose image input
+/// has a symbolic spatial size at (<see cref="Neq.Onnx.Data.InputSize"/>); null: the model's own.
+/// </param>
 public sealed record RunSource(
     string Arch = "resnet32-cifar",
     string? Model = null,
@@ -33,7 +37,8 @@ public sealed record RunSource(
     AugmentMode? Augment = null,
     string? Output = null,
     string Loss = "ce",
-    string? Init = null)
+    string? Init = null,
+    string? InputSize = null)
 {
     /// <summary>The depth of <see cref="Arch"/>; throws <see cref="ArgumentException"/> naming --arch when it is not a CIFAR ResNet.</summary>
     [JsonIgnore]
@@ -67,6 +72,11 @@ public sealed record RunSource(
             throw new ArgumentException($"--loss must be {string.Join(" or ", FlagNames.Losses.Keys)}, not '{Loss}'.");
         if (Loss == "mse" && Model is null)
             throw new ArgumentException("--loss mse trains a regression --model; the --arch ResNets are classifiers.");
+        if (InputSize is { } size)
+        {
+            _ = Neq.Onnx.Data.InputSize.Parse(size);
+            if (Model is null) throw new ArgumentException($"--input-size {size} applies to a --model whose input has a symbolic height and width; the --arch ResNets take 32x32.");
+        }
         if (Model is null) _ = Depth;
     }
 

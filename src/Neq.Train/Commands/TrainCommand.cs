@@ -26,6 +26,7 @@ public sealed class TrainCommand : Command
     readonly Option<string> _arch = new("--arch") { Description = "resnet20-cifar, resnet32-cifar, resnet44-cifar, resnet56-cifar or resnet110-cifar.", DefaultValueFactory = _ => D.Source.Arch };
     readonly Option<string?> _model = new("--model") { Description = "Train this ONNX classifier (its input fitted to the data, its output [N,K] the classes) instead of --arch." };
     readonly Option<string?> _init = new("--init") { Description = "Start from the weights of this ONNX model of the same architecture (or a run folder's infer.onnx), loaded by name and shape, strictly; the optimizer state starts fresh. For fine-tuning, e.g. --arch resnet20-cifar --init models/resnet20-cifar10-trained.onnx." };
+    readonly Option<string?> _inputSize = new("--input-size") { Description = "HEIGHTxWIDTH to train a --model whose image input has a symbolic height and width at (e.g. 32x32); the data is fitted to it." };
     readonly DataFlags _dataFlags = new();
     readonly Option<string?> _output = new("--output") { Description = "The --model output to train (logits, or probabilities after a trailing Softmax/LogSoftmax, whose logits the loss then reads); default: its only float output." };
     readonly Option<string> _loss = new("--loss") { Description = "ce (cross-entropy over class labels; binary after a one-column Sigmoid) or mse (mean squared error over float targets: regression with --model).", DefaultValueFactory = _ => "ce" };
@@ -58,7 +59,7 @@ public sealed class TrainCommand : Command
     /// <summary>Creates the command with its options.</summary>
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
-        foreach (var o in new Option[] { _arch, _model, _output, _init }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
+        foreach (var o in new Option[] { _arch, _model, _output, _init, _inputSize }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
                      _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume]))
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
@@ -145,7 +146,7 @@ public sealed class TrainCommand : Command
         catch (Exception e) when (e is FormatException or OverflowException) { throw new UsageException($"--milestones must be comma-separated epochs, not '{p.GetValue(_milestones)}'."); }
         int epochs = p.GetValue(_epochs);
         Parse(FlagNames.Losses, _loss, p);
-        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output), Loss = p.GetValue(_loss)!, Init = p.GetValue(_init) });
+        var source = _dataFlags.Bind(p, new RunSource(p.GetValue(_arch)!, p.GetValue(_model)) { Output = p.GetValue(_output), Loss = p.GetValue(_loss)!, Init = p.GetValue(_init), InputSize = p.GetValue(_inputSize) });
         var optimizer = optim == OptimizerKind.Sgd
             ? D.Optimizer with { Momentum = p.GetValue(_momentum), Nesterov = p.GetValue(_nesterov), WeightDecay = p.GetValue(_wd) }
             : new OptimizerOptions(optim, WeightDecay: p.GetValue(_wd));
@@ -180,6 +181,7 @@ public sealed class TrainCommand : Command
         {
             var m = OnnxFile.Load(path);
             GraphChecker.ThrowIfInvalid(m, path);
+            m = InputSize.Fix(m, s.InputSize is { } size ? InputSize.Parse(size) : null, path);
             var compiled = TrainingArtifacts.Compile(WithInit(m, s), options);
             return (compiled, DataFlags.Load(s, NeqTrainer.InputOf(compiled.Artifacts), console.DownloadProgress(), ct));
         }
