@@ -16,7 +16,7 @@ namespace Neq.Onnx.Tests.Architectures;
 /// </summary>
 public sealed class TrainedModelTests
 {
-    public static TheoryData<int> Depths() => [20];
+    public static TheoryData<int> Depths() => [20, 32];
 
     static string ModelPath(int depth) => Path.Combine(RepoPaths.Root, "models", $"resnet{depth}-cifar10-trained.onnx");
 
