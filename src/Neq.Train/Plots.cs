@@ -46,7 +46,7 @@ public static class Plots
         var plot = new Plot();
         var step = plot.Add.Scatter(epochs, history.Select(h => 1000 * h.StepTime).ToArray());
         step.LegendText = "step (ms)";
-        var dense = plot.Add.Scatter(epochs, history.Select(h => 1000 * h.StepTime * h.DenseStepRatio).ToArray());
+        var dense = plot.Add.Scatter(epochs, history.Select(h => 1000 * h.DenseStepTime).ToArray());
         dense.LegendText = "dense step (ms)";
         dense.LinePattern = LinePattern.Dashed;
         var frozen = plot.Add.Scatter(epochs, history.Select(h => h.TrainedFrozenPercent).ToArray());
@@ -54,7 +54,7 @@ public static class Plots
         frozen.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "frozen %";
         plot.Axes.SetLimitsY(0, 100, plot.Axes.Right);
-        plot.Axes.SetLimitsY(0, 1.1 * history.Max(h => 1000 * h.StepTime * Math.Max(1, h.DenseStepRatio)));
+        plot.Axes.SetLimitsY(0, 1.1 * history.Max(h => 1000 * Math.Max(h.StepTime, h.DenseStepTime)));
         plot.YLabel("ms per step");
         EpochAxis(plot);
         plot.Title("Training step time: the epoch's step graph and the dense one");

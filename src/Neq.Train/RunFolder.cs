@@ -104,7 +104,7 @@ public sealed class RunFolder(string path)
             | frozen while training (mean over epochs) | {story.MeanTrainedFrozen:0.00} % of neurons |
             | bprop FLOPs saved (mean over epochs) | {last.BpropSavingSoFar:0.00} % |
             | time | {story.TimeLine} |
-            | last epoch's step | {1000 * last.StepTime:0} ms, dense {1000 * last.StepTime * last.DenseStepRatio:0} ms ({(last.DenseStepRatio > 0 ? 1 / last.DenseStepRatio : 1):0.00}×) |
+            | last epoch's step | {1000 * last.StepTime:0} ms, dense {1000 * last.DenseStepTime:0} ms ({(last.DenseStepRatio > 0 ? 1 / last.DenseStepRatio : 1):0.00}×) |
             | training time | {history.Sum(h => h.TrainSeconds):0} s, NEq {history.Sum(h => h.NeqSeconds):0} s, test {history.Sum(h => h.TestSeconds):0} s, timing the dense step {history.Sum(h => h.TimingSeconds):0.0} s |
             | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
             | step graphs specialised to the masks | {history.Count(h => h.SpecializeSeconds > 0)}, {history.Sum(h => h.SpecializeSeconds):0.0} s in all |

@@ -60,7 +60,7 @@ public sealed class TrainConsole(TextWriter output)
 
     /// <summary>One line per epoch (loss and RMSE instead of top-1/top-5 for a regression).</summary>
     public void Epoch(EpochMetrics m) => Line(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  {(RegressionMetrics.Is(m) ? RegressionColumns(m) : ClassificationColumns(m))}  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  step {1000 * m.StepTime:0}ms{(m.DenseStepRatio != 1 ? $" (dense {1000 * m.StepTime * m.DenseStepRatio:0}ms)" : "")}  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
+        $"epoch {m.Epoch + 1,3}  lr {m.Lr:0.#####}  {(RegressionMetrics.Is(m) ? RegressionColumns(m) : ClassificationColumns(m))}  frozen {m.FrozenPercent:0.00}%  bprop saved {m.BpropSavingSoFar:0.0}%  step {1000 * m.StepTime:0}ms{(m.DenseStepRatio != 1 ? $" (dense {1000 * m.DenseStepTime:0}ms)" : "")}  time {m.TrainSeconds:0}s+{m.NeqSeconds:0.0}s+{m.TestSeconds:0.0}s{(m.SpecializeSeconds > 0 ? $", step graph {m.SpecializeSeconds:0.0}s" : "")}"));
 
     static string ClassificationColumns(EpochMetrics m) => string.Create(CultureInfo.InvariantCulture,
         $"train loss {m.TrainLoss:0.000} top1 {m.TrainTop1:0.00}%  val top1 {m.ValTop1:0.00}%  test loss {m.TestLoss:0.000} top1 {m.TestTop1:0.00}% top5 {m.TestTop5:0.00}%");

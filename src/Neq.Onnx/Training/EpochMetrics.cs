@@ -59,6 +59,9 @@ public sealed record EpochMetrics(
     /// <summary>Mean seconds of one training step this epoch (0 when not recorded).</summary>
     public double StepTime => Steps > 0 ? StepSeconds / Steps : 0;
 
+    /// <summary>Mean seconds of one dense step this epoch (the mean step scaled by <see cref="DenseStepRatio"/>).</summary>
+    public double DenseStepTime => StepTime * DenseStepRatio;
+
     /// <summary>Seconds the epoch's steps would have taken with the dense step (the same steps scaled by <see cref="DenseStepRatio"/>).</summary>
     public double DenseStepSeconds => StepSeconds * DenseStepRatio;
 
