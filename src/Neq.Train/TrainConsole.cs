@@ -30,7 +30,7 @@ public sealed class TrainConsole(TextWriter output)
         var (o, lr, eq) = (c.Trainer, c.Trainer.Schedule, c.Trainer.Equilibrium);
         var schedule = FlagNames.Of(FlagNames.Schedules, lr.Kind);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"neq train: {c.Source.Model ?? c.Source.Arch}, {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {lr.BaseLr} ({schedule}{(lr.Kind == LrScheduleKind.MultiStep ? " " + string.Join(",", lr.Milestones) : "")}), batch {o.BatchSize}, {o.Epochs} epochs, {(!o.UseNeq ? "baseline (no NEq)" : $"NEq ε {eq.Eps} μ {eq.VelocityMu} {FlagNames.Of(FlagNames.Rules, eq.VelocityRule)}")}, seed {o.Seed}, {o.Device}"));
+            $"neq train: {c.Source.Model ?? c.Source.Arch}, {FlagNames.Of(FlagNames.Optimizers, c.Optimizer.Kind)} lr {lr.BaseLr} ({schedule}{(lr.Kind == LrScheduleKind.MultiStep ? " " + string.Join(",", lr.Milestones) : "")}), batch {o.BatchSize}, {o.Epochs} epochs, {(!o.UseNeq ? "baseline (no NEq)" : $"NEq ε {eq.Eps} μ {eq.VelocityMu} {FlagNames.Of(FlagNames.Rules, eq.VelocityRule)}")}, seed {o.Seed}, {o.Device}, {CpuKernels.Describe(o.Device, o.Portable)} kernels"));
         var noun = data.Train.Element == SampleElement.Byte && data.Train.Shape.Count == 3 ? "images" : "samples";
         output.WriteLine($"data: {data.Source} — {train} training, {val} validation, {test} test {noun}; run folder {folder.Path}");
         if (c.Source.InitFile is { } init) output.WriteLine($"init: weights from {init}");

@@ -47,6 +47,7 @@ public sealed class DataParallelStep : IDisposable
     InferenceSession? _specializedGrad;
     readonly ArtifactCompilation _compiled;
     readonly int _threads;
+    readonly bool _portable;
     readonly RunOptions _run = new();
     readonly ManifestGraph _gradSig, _updateSig;
     readonly Dictionary<string, CarriedTensor> _byName = new(StringComparer.Ordinal);
@@ -81,7 +82,7 @@ public sealed class DataParallelStep : IDisposable
         if (_m.DataInputs.Count != 1)
             throw new ArgumentException($"The model has {_m.DataInputs.Count} data inputs; the data-parallel step feeds exactly one image batch.", nameof(artifacts));
         _comm = communicator;
-        (_compiled, _threads) = (compiled, options.Threads);
+        (_compiled, _threads, _portable) = (compiled, options.Threads, options.Portable);
         _gradSig = _m.Graphs.First(g => g.Role == "grad");
         _updateSig = _m.Graphs.First(g => g.Role == "update");
         _imageShape = [.. _m.DataInputs[0].Shape];
@@ -92,7 +93,7 @@ public sealed class DataParallelStep : IDisposable
 
         using (var so = Sessions.Options(options.Threads, "cpu"))
         {
-            _generalGrad = new InferenceSession(OnnxFile.Serialize(artifacts.Grad), so);
+            _generalGrad = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(artifacts.Grad, "cpu", _portable)), so);
             _update = new InferenceSession(OnnxFile.Serialize(artifacts.Update), so);
         }
         var memory = DeviceTensors.Host();
@@ -290,7 +291,7 @@ public sealed class DataParallelStep : IDisposable
         if (masks is null || masks.Values.All(v => v.All(x => x != 0))) return;
         var grad = _compiled.SpecializedGrad(_compiled.Masks.Select(k => masks.TryGetValue(k.Name, out var v) ? v : Enumerable.Repeat(1f, k.Channels).ToArray()).ToArray());
         using var so = Sessions.Options(_threads, "cpu");
-        _specializedGrad = new InferenceSession(OnnxFile.Serialize(grad), so);
+        _specializedGrad = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(grad, "cpu", _portable)), so);
     }
 
     /// <summary>Host copies of every carried tensor (parameters, optimizer state, running statistics) by input name.</summary>

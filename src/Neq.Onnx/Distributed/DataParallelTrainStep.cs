@@ -29,7 +29,7 @@ sealed class DataParallelTrainStep : ITrainStep
     {
         if (options.Device != "cpu")
             throw new ArgumentException($"--device {options.Device} is not supported under mpirun yet: the data-parallel step runs on the CPU.");
-        _step = new DataParallelStep(compiled, communicator, new DataParallelStepOptions(options.Threads));
+        _step = new DataParallelStep(compiled, communicator, new DataParallelStepOptions(options.Threads, options.Portable));
         _masks = masks;
         // The mask arrays themselves, not copies: the trainer writes them in place.
         _maskData = masks.Layers.ToDictionary(l => l.Input, l => l.Data, StringComparer.Ordinal);

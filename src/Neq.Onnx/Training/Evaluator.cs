@@ -24,7 +24,7 @@ sealed class Evaluator : IDisposable
     {
         _m = artifacts.Manifest;
         using (var so = Sessions.Options(options.Threads, options.Device))
-            _session = new InferenceSession(OnnxFile.Serialize(artifacts.Eval), so);
+            _session = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(artifacts.Eval, options.Device, options.Portable)), so);
         _inputs = _m.Graphs.First(g => g.Role == "eval").Inputs.Select(i => i.Name).ToArray();
         _classes = classes;
         _kind = ClassificationStats.KindOf(artifacts.Infer.Graph, _m.Prediction);

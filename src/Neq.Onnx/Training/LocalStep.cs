@@ -20,6 +20,7 @@ sealed class LocalStep : ITrainStep
     readonly int _threads;
     readonly string _device;
     readonly bool _specialize;
+    readonly bool _portable;
     readonly byte[] _generalModel;
     InferenceSession? _general;
     InferenceSession? _specialized;
@@ -51,10 +52,10 @@ sealed class LocalStep : ITrainStep
         _compiled = compiled;
         _m = compiled.Artifacts.Manifest;
         _masks = masks;
-        (_threads, _device, _specialize) = (options.Threads, options.Device, options.Specialize);
+        (_threads, _device, _specialize, _portable) = (options.Threads, options.Device, options.Specialize, options.Portable);
         if (_device == "cuda" && path != StepPath.DeviceBinding)
             throw new ArgumentException("On CUDA the trainer keeps its tensors on the device: only the device binding path runs there.");
-        _generalModel = OnnxFile.Serialize(compiled.Artifacts.Train);
+        _generalModel = OnnxFile.Serialize(CpuKernels.For(compiled.Artifacts.Train, _device, _portable));
         using (var so = Sessions.Options(_threads, _device))
         {
             _general = new InferenceSession(_generalModel, so);
@@ -224,7 +225,7 @@ sealed class LocalStep : ITrainStep
         var model = _compiled.SpecializedTrain(snapshot);
         InferenceSession session;
         using (var so = Sessions.Options(_threads, _device))
-            session = new InferenceSession(OnnxFile.Serialize(model), so);
+            session = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(model, _device, _portable)), so);
         UseSession(session);
         _specializedFor = snapshot;
         SpecializeSeconds = clock.Elapsed.TotalSeconds;

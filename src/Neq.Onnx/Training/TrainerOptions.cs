@@ -25,6 +25,10 @@ namespace Neq.Onnx.Training;
 /// the epoch's first batch in this many interleaved rounds (plus one warm-up), to report the time
 /// saved; 0: no timing.
 /// </param>
+/// <param name="Portable">
+/// Run the standard-ONNX graphs as written on the CPU too. False: on an x64 CPU whose ONNX Runtime has
+/// the NCHWc kernels, the sessions run the graphs lowered to them (<see cref="CpuKernels"/>).
+/// </param>
 public sealed record TrainerOptions(
     int Epochs,
     int BatchSize,
@@ -39,7 +43,8 @@ public sealed record TrainerOptions(
     int? TestLimit = null,
     int EvalBatchSize = 500,
     bool Specialize = true,
-    int DenseTimingRounds = 2)
+    int DenseTimingRounds = 2,
+    bool Portable = false)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the flag when a value is impossible.</summary>
     public void Validate()

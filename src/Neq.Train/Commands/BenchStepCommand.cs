@@ -74,24 +74,26 @@ public sealed class BenchStepCommand : Command
         for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
         var labels = Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray();
 
-        var configs = new List<(string Name, Dictionary<string, float[]> Masks, bool Specialise)> { ("general", Masks(m, 0, seed), false) };
+        // On a CPU with NCHWc kernels the general graph also runs as written (standard ONNX), to compare the two.
+        var configs = new List<(string Name, Dictionary<string, float[]> Masks, bool Specialise, bool Portable)> { ("general", Masks(m, 0, seed), false, false) };
+        if (device == "cpu" && CpuKernels.NchwcBlockSize > 1) configs.Insert(0, ("general-portable", Masks(m, 0, seed), false, true));
         foreach (var f in fractions.Where(f => f > 0))
         {
             var masks = Masks(m, f, seed);
             var pct = (f * 100).ToString("0.##", CultureInfo.InvariantCulture);
-            configs.Add(($"general-masked-{pct}", masks, false));
-            configs.Add(($"special-{pct}", masks, true));
+            configs.Add(($"general-masked-{pct}", masks, false, false));
+            configs.Add(($"special-{pct}", masks, true, false));
         }
 
         using var so = Sessions.Options(p.GetValue(_threads), device);
         using var run = new RunOptions();
         var results = new List<Result>();
-        foreach (var (name, maskData, specialise) in configs)
+        foreach (var (name, maskData, specialise, portable) in configs)
         {
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             var model = specialise ? compiled.SpecializedTrain(compiled.Masks.Select(k => maskData[k.Name]).ToArray()) : set.Train;
-            using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(model), so);
+            using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(CpuKernels.For(model, device, portable)), so);
             double sessionSeconds = clock.Elapsed.TotalSeconds;
             using var memory = device == "cuda" ? DeviceTensors.Cuda(session, so) : DeviceTensors.Device(session, OrtMemoryInfo.DefaultInstance, so);
             var carried = new List<CarriedTensor>();

@@ -50,6 +50,7 @@ public sealed class TrainCommand : Command
     readonly Option<string> _device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => D.Trainer.Device };
     readonly Option<bool> _noNeq = new("--no-neq") { Description = "Baseline: train every neuron every epoch." };
     readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
+    readonly Option<bool> _portable = new("--portable") { Description = "On the CPU, run the standard-ONNX graphs as written (default: on x64, graphs lowered to ONNX Runtime's NCHWc convolution kernels, same results, faster)." };
     readonly Option<int?> _trainSize = new("--train-size") { Description = "Use only this many training images (quick runs)." };
     readonly Option<int?> _testSize = new("--test-size") { Description = "Evaluate only this many test images." };
     readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
@@ -60,7 +61,7 @@ public sealed class TrainCommand : Command
     public TrainCommand() : base("train", "Train with NEq (or the baseline with --no-neq) and write a run folder.")
     {
         foreach (var o in new Option[] { _arch, _model, _output, _init, _inputSize }.Concat(_dataFlags.All(training: true)).Concat([_loss, _epochs, _batch, _lr, _momentum, _nesterov, _wd, _optim, _schedule,
-                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _trainSize, _testSize, _evalBatch, _out, _resume]))
+                     _milestones, _gamma, _eps, _mu, _rule, _pinning, _valSize, _seed, _threads, _device, _noNeq, _noSpecialize, _portable, _trainSize, _testSize, _evalBatch, _out, _resume]))
             Options.Add(o);
         SetAction((p, ct) => Task.FromResult(Run(p, ct)));
     }
@@ -156,7 +157,7 @@ public sealed class TrainCommand : Command
             Eps = p.GetValue(_eps), VelocityMu = p.GetValue(_mu), VelocityRule = Parse(FlagNames.Rules, _rule, p), Pinning = p.GetValue(_pinning),
         };
         var trainer = new TrainerOptions(epochs, p.GetValue(_batch), schedule, p.GetValue(_valSize), p.GetValue(_seed), p.GetValue(_threads),
-            !p.GetValue(_noNeq), equilibrium, p.GetValue(_device)!, p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch), !p.GetValue(_noSpecialize));
+            !p.GetValue(_noNeq), equilibrium, p.GetValue(_device)!, p.GetValue(_trainSize), p.GetValue(_testSize), p.GetValue(_evalBatch), !p.GetValue(_noSpecialize), Portable: p.GetValue(_portable));
         return new RunConfig(source, optimizer, trainer);
     }
 
