@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
@@ -35,7 +36,8 @@ static class GemmPeak
     /// <param name="Sizes">2048, and 4096 when it fitted.</param>
     public sealed record Result(int Threads, Size[] Sizes)
     {
-        /// <summary>The fastest size: the peak.</summary>
+        /// <summary>The fastest size: the peak (the JSON has it among the sizes).</summary>
+        [JsonIgnore]
         public Size Peak => Sizes.MaxBy(s => s.GflopsPerSecond)!;
     }
 

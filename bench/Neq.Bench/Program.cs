@@ -113,7 +113,7 @@ static class Program
                     var r = RunChildProcess<ChildResult>(o, work.FullName, name, frozen);
                     results[name].Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  round {round} {name,-18} frozen {r.FrozenFraction,4:P0} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}{(r.BuildMs is double b ? $"  build {b:F0} ms (graph {r.GraphMs:F0})" : "")}"));
+                        $"  round {round} {name,-22} frozen {r.FrozenFraction,4:P0} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}{(r.BuildMs is double b ? $"  build {b:F0} ms (graph {r.GraphMs:F0})" : "")}"));
                 }
             }
 

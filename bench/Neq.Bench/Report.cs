@@ -115,6 +115,7 @@ sealed record Report(string Markdown, string JsonText)
             ceiling = new
             {
                 gemm = ceiling.Gemm,
+                peakN = ceiling.Gemm.Peak.N,
                 peakGflopsPerSecond = ceiling.PeakGflopsPerSecond,
                 trainingFlopsPerImage = new { ceiling.Flops.Forward, ceiling.Flops.Backward, ceiling.Flops.FirstConvForward, ceiling.Flops.Total },
                 imagesPerSecond = ceiling.ImagesPerSecond,
