@@ -10,6 +10,7 @@ namespace Neq.Bench;
 /// <param name="Output">Where the JSON results go.</param>
 /// <param name="Seed">Seed of the synthetic batch and the random masks.</param>
 /// <param name="MasksFrom">A run's checkpoint.onnx whose masks (the next epoch's) are timed too, masked and specialised.</param>
+/// <param name="Allocator">The malloc of every child process (<see cref="Neq.Bench.Allocator"/>), but the peer's default-allocator row.</param>
 sealed record BenchOptions(
     int Threads = 2,
     int Batch = 128,
@@ -19,7 +20,8 @@ sealed record BenchOptions(
     IReadOnlyList<double>? Frozen = null,
     string? Output = null,
     int Seed = 1,
-    string? MasksFrom = null)
+    string? MasksFrom = null,
+    string Allocator = Neq.Bench.Allocator.Best)
 {
     /// <summary>The frozen fractions measured (default 25, 50, 75, 95 %).</summary>
     public IReadOnlyList<double> FrozenFractions => Frozen ?? [0.25, 0.50, 0.75, 0.95];

@@ -17,6 +17,7 @@ static class Program
     const string Usage = """
         usage: neq-bench [--threads N] [--batch N] [--warmup N] [--iters N] [--rounds N]
                          [--frozen 0.25,0.5,0.75,0.95] [--masks-from run/checkpoint.onnx] [--seed N] [--out results.json]
+                         [--allocator glibc-tuned|jemalloc|default]   (malloc of every child process; default glibc-tuned)
                neq-bench --save-artifacts DIR [--frozen …] [--masks-from …]   (also train.onnx specialised to each --frozen's masks)
                neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
                neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
@@ -64,8 +65,13 @@ static class Program
     static int RunChild(BenchOptions o, ChildArgs c)
     {
         double load = ProcessMemory.LoadAverage();
-        var result = c.Config == "libtorch"
-            ? TorchStepBench.Run(o, c.Artifacts)
+        if (c.Config == GemmPeak.Config)
+        {
+            File.WriteAllText(c.Result, JsonSerializer.Serialize(GemmPeak.Run(o), Report.Json));
+            return 0;
+        }
+        var result = c.Config is TorchStepBench.Config or TorchStepBench.DefaultAllocConfig
+            ? TorchStepBench.Run(o, c.Artifacts, c.Config)
             : OnnxStepBench.Run(o, c.Artifacts, c.Config, o.FrozenFractions[0], o.MasksFrom);
         File.WriteAllText(c.Result, JsonSerializer.Serialize(result with { LoadAverage = load }, Report.Json));
         return 0;
@@ -84,9 +90,12 @@ static class Program
             artifacts.Save(work.FullName);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"artifacts for ResNet-32 (SGD momentum {BenchOptions.Momentum}, weight decay {BenchOptions.WeightDecay}) built in {sw.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine($"allocator of every child process but {TorchStepBench.DefaultAllocConfig}: {Allocator.Describe(o.Allocator)}");
+            var ceiling = new Ceiling(RunChildProcess<GemmPeak.Result>(o, work.FullName, GemmPeak.Config, 0), TrainingFlops.Of(artifacts.Infer));
+            Console.WriteLine(ceiling.Describe());
 
             // Masked (the general graph fed the masks) and specialised (train.onnx built for them) side by side.
-            var configs = new List<(string Name, double Frozen)> { ("libtorch", 0), ("ours-dense", 0) };
+            var configs = new List<(string Name, double Frozen)> { (TorchStepBench.Config, 0), (TorchStepBench.DefaultAllocConfig, 0), ("ours-dense", 0) };
             foreach (var f in o.FrozenFractions)
             {
                 configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Masked}{f * 100:0.##}"), f));
@@ -101,14 +110,14 @@ static class Program
             {
                 foreach (var (name, frozen) in configs)
                 {
-                    var r = RunChildProcess(o, work.FullName, name, frozen);
+                    var r = RunChildProcess<ChildResult>(o, work.FullName, name, frozen);
                     results[name].Add(r);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  round {round} {name,-18} frozen {r.FrozenFraction,4:P0} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}{(r.BuildMs is double b ? $"  build {b:F0} ms (graph {r.GraphMs:F0})" : "")}"));
+                        $"  round {round} {name,-22} frozen {r.FrozenFraction,4:P0} step {Report.Median(r.StepMs),8:F1} ms  forward {Report.Median(r.ForwardMs),7:F1} ms  peak {r.PeakRssStepKiB / 1024.0,6:F0} MiB  first loss {r.FirstLoss:F5}  load {r.LoadAverage:F2}{(r.BuildMs is double b ? $"  build {b:F0} ms (graph {r.GraphMs:F0})" : "")}"));
                 }
             }
 
-            var report = Report.Build(o, results);
+            var report = Report.Build(o, results, ceiling);
             Console.WriteLine();
             Console.WriteLine(report.Markdown);
             var output = o.Output ?? Path.Combine("bench", "results", DateTime.UtcNow.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".json");
@@ -145,7 +154,7 @@ static class Program
 
     static ToolArgs _tools = new();
 
-    static ChildResult RunChildProcess(BenchOptions o, string artifacts, string config, double frozen)
+    static T RunChildProcess<T>(BenchOptions o, string artifacts, string config, double frozen)
     {
         var resultFile = Path.Combine(artifacts, config + ".result.json");
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the bench's own executable.");
@@ -159,13 +168,14 @@ static class Program
             "--seed", I(o.Seed), "--frozen", frozen.ToString("R", CultureInfo.InvariantCulture),
         }) psi.ArgumentList.Add(a);
         if (o.MasksFrom is not null) { psi.ArgumentList.Add("--masks-from"); psi.ArgumentList.Add(Path.GetFullPath(o.MasksFrom)); }
+        Allocator.Apply(config == TorchStepBench.DefaultAllocConfig ? Allocator.Default : o.Allocator, psi.Environment);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         if (p.ExitCode != 0 || !File.Exists(resultFile))
             throw new InvalidOperationException($"{config}: the child process failed (exit {p.ExitCode}).\n{stdout.Result}\n{stderr.Result}");
-        var r = JsonSerializer.Deserialize<ChildResult>(File.ReadAllText(resultFile), Report.Json)!;
+        var r = JsonSerializer.Deserialize<T>(File.ReadAllText(resultFile), Report.Json)!;
         File.Delete(resultFile);
         return r;
     }
@@ -194,6 +204,11 @@ static class Program
                 case "--rounds": o = o with { Rounds = Int(1) }; break;
                 case "--seed": o = o with { Seed = Int(0) }; break;
                 case "--out": o = o with { Output = Next() }; break;
+                case "--allocator":
+                    var allocator = Next();
+                    Allocator.Apply(allocator, new Dictionary<string, string?>()); // an unknown name, or jemalloc not installed: one error now
+                    o = o with { Allocator = allocator };
+                    break;
                 case "--masks-from":
                     var file = Next();
                     o = o with { MasksFrom = File.Exists(file) ? file : throw new ArgumentException($"--masks-from: no file '{file}'.") };

@@ -14,8 +14,14 @@ namespace Neq.Bench;
 /// </summary>
 static class TorchStepBench
 {
+    /// <summary>The peer's configuration, run with the bench's allocator; ratios are to it.</summary>
+    public const string Config = "libtorch";
+
+    /// <summary>The peer again with glibc malloc's defaults, printed beside the tuned row (<see cref="Allocator"/>).</summary>
+    public const string DefaultAllocConfig = "libtorch-default-alloc";
+
     /// <summary>Measures the peer; the initial values come from the artifacts' infer.onnx.</summary>
-    public static ChildResult Run(BenchOptions o, string artifactDir)
+    public static ChildResult Run(BenchOptions o, string artifactDir, string config)
     {
         torch.set_num_threads(o.Threads);
         var batch = new SyntheticBatch(o.Batch, o.Seed);
@@ -63,7 +69,7 @@ static class TorchStepBench
             }
         }
         long peakAll = ProcessMemory.PeakRssKiB();
-        return new ChildResult("libtorch", 0, [.. forwardMs], [.. stepMs], [.. fwdMs], [.. bwdMs], peakStep, peakAll, firstLoss);
+        return new ChildResult(config, 0, [.. forwardMs], [.. stepMs], [.. fwdMs], [.. bwdMs], peakStep, peakAll, firstLoss);
     }
 
     /// <summary>Copies every parameter and BN running statistic from infer.onnx's initializers of the same name.</summary>
