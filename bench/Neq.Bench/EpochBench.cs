@@ -191,6 +191,7 @@ static class EpochBench
                 case "--check-neq": o = o with { CheckNeq = true }; break;
                 case "--epoch-child": child = Next(); break;
                 case "--result": result = Next(); break;
+                case "-h" or "--help": Console.WriteLine($"usage:\n{Usage}"); Environment.Exit(0); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}' for --epochs.");
             }
         }
