@@ -21,11 +21,13 @@ static class Program
                neq-bench --save-artifacts DIR [--frozen …] [--masks-from …]   (also train.onnx specialised to each --frozen's masks)
                neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
                neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
+           neq-bench --epochs …   (whole NEq epochs, neq train against libtorch; neq-bench --epochs --help)
            tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal
         """;
 
     static int Main(string[] args)
     {
+        if (EpochBench.Handles(args)) return EpochBench.Run(args);
         try
         {
             var (o, child) = Parse(args);

@@ -73,7 +73,7 @@ static class TorchStepBench
     }
 
     /// <summary>Copies every parameter and BN running statistic from infer.onnx's initializers of the same name.</summary>
-    static void LoadValues(TorchResNet model, string inferPath)
+    internal static void LoadValues(TorchResNet model, string inferPath)
     {
         // Only float initializers are parameters or statistics; the shortcut's slice/pad constants are int64.
         var values = OnnxFile.Load(inferPath).Graph.Initializer
