@@ -72,7 +72,7 @@ public sealed class ShapeGradientTests
             b => { var o = b.OpN("Split", ["x"], ["o0", "o1"], [Attr.Int("axis", 1)]); b.Op("Sub", [o[1], o[0]], output: "y"); },
             ["x"], opset: 13, shapes: RunTimeShapes.UnknownSizes),
 
-        // ---- Slice: Pad for unit steps, ScatterND otherwise ----
+        // ---- Slice: Pad for unit steps, Unsqueeze+Pad+Reshape for positive steps, ScatterND otherwise ----
         Row("Slice attributes opset 9 (negative start)", X234,
             b => b.Op("Slice", ["x"], [Attr.Ints("starts", 1, -3), Attr.Ints("ends", 3, 1000), Attr.Ints("axes", 1, 2)], output: "y"), ["x"], opset: 9),
         Row("Slice attributes opset 8 default axes", X234,
@@ -80,6 +80,8 @@ public sealed class ShapeGradientTests
         Row("Slice inputs opset 10 unit steps", X234, b => SliceInputs(b, [0, 1], [-1, 4], [-1, 1]), ["x"], opset: 10),
         Row("Slice inputs opset 13, omitted axes", X234, b => SliceInputs(b, [1], [long.MaxValue]), ["x"], opset: 13),
         Row("Slice step 2", X234, b => SliceInputs(b, [1, 0], [4, 3], [2, 1], [2, 2]), ["x"]),
+        Row("Slice step 3 from 1, after a unit-step crop of earlier axes", X234, b => SliceInputs(b, [1, 1, 1], [2, 3, 1000], [0, 1, 2], [1, 1, 3]), ["x"]),
+        Row("Slice step 3 from 0 (the spread's last zeros cropped)", X234, b => SliceInputs(b, [0], [1000], [2], [3]), ["x"]),
         Row("Slice step −1 (reverse)", X234, b => SliceInputs(b, [-1], [long.MinValue], [2], [-1]), ["x"]),
         Row("Slice step −2 opset 11", X234, b => SliceInputs(b, [3, 2], [0, -10], [2, 1], [-2, -1]), ["x"], opset: 11),
         Row("Slice run-time sizes and bounds, unit steps", X234, b => SliceInputs(b, [1, 0], [3, 2], [2, 0]), ["x"],

@@ -64,7 +64,12 @@ static class DataMovementRules
     /// <summary>
     /// Y = X[starts:ends:steps] on some axes (attributes before opset 10, inputs from 10).
     /// Unit steps with constant bounds and known sizes: dX = Pad(G) with zeros where X was cut
-    /// off. Otherwise (steps ≠ 1, negative steps, run-time bounds or sizes), from opset 11:
+    /// off. Positive steps s > 1 (a strided subsampling, such as ResNet's option-A shortcut) with
+    /// constant bounds and sizes known from the first stepped axis on, from opset 11: each stepped
+    /// axis gets a unit axis after it, padded to s (G's element, then s − 1 zeros), the pairs are
+    /// merged, and one Pad (negative pads crop) places the result — two copies of G's size, where
+    /// the scatter below wrote element by element (docs/speed.md). Otherwise (negative steps,
+    /// run-time bounds or sizes), from opset 11:
     /// the same Slice applied to the flat indices 0…|X|−1 says where each element of G came
     /// from, and ScatterND writes G there into zeros. ORT's CPU build has both.
     /// </summary>
@@ -88,6 +93,9 @@ static class DataMovementRules
             }
             return c.PadZeros(c.G, pads);
         }
+        if (c.Opset >= 11 && ReadSlice(c, rank) is { } t && t.Steps.All(k => k >= 1) && c.TypeOf(x)?.Shape is { } known
+            && StridedScatter(c, t, known) is { } spread)
+            return spread;
         if (c.Opset < 11)
             throw c.Error("its gradient needs unit steps, constant starts/ends/axes and known sizes on the sliced axes before opset 11 (later opsets scatter with ScatterND)");
         var xShape = c.ShapeOf(x);
@@ -96,6 +104,47 @@ static class DataMovementRules
         var scattered = c.Op("ScatterND", [c.ZerosLike(flat, c.ElemType(x)), c.Reshape(picked, -1, 1), c.Reshape(c.G, -1)]);
         return c.Reshape(scattered, xShape);
     });
+
+    /// <summary>
+    /// dX of a Slice with positive steps by padding (see <see cref="Slice"/>); null when a size the
+    /// reshape needs is unknown (X's axes from the first stepped one on).
+    /// </summary>
+    static string? StridedScatter(GradContext c, SliceParams s, IReadOnlyList<Shapes.Dim> shape)
+    {
+        int rank = shape.Count;
+        var step = Enumerable.Repeat(1L, rank).ToArray();
+        var start = new long[rank];
+        var kept = shape.Select(d => d.Value ?? -1).ToArray();
+        for (int k = 0; k < s.Axes.Length; k++)
+        {
+            int a = (int)s.Axes[k];
+            if (shape[a].Value is not { } n) return null;
+            long st = Math.Clamp(s.Starts[k] < 0 ? s.Starts[k] + n : s.Starts[k], 0, n);
+            long end = Math.Clamp(s.Ends[k] < 0 ? s.Ends[k] + n : s.Ends[k], 0, n);
+            (step[a], start[a], kept[a]) = (s.Steps[k], st, Math.Max(0, (end - st + s.Steps[k] - 1) / s.Steps[k]));
+        }
+        int first = Array.FindIndex(step, v => v > 1);
+        if (first < 0 || shape.Skip(first).Any(d => !d.IsKnown)) return null;
+        // G [.., k_a, ..] → [.., k_a, 1, ..] per stepped axis → pad the unit axes to s_a → [.., k_a·s_a, ..].
+        var stepped = Enumerable.Range(0, rank).Where(a => step[a] > 1).ToArray();
+        var axes = stepped.Select((a, i) => (long)(a + 1 + i)).ToArray();
+        var g = c.Unsqueeze(c.G, axes);
+        var pads = new long[2 * (rank + stepped.Length)];
+        foreach (var (a, i) in stepped.Select((a, i) => (a, i))) pads[rank + stepped.Length + a + 1 + i] = step[a] - 1;
+        g = c.PadZeros(g, pads);
+        var merged = Enumerable.Range(0, rank).Select(a => a < first ? 0 : kept[a] * step[a]).ToArray();
+        g = c.Reshape(g, merged);
+        // Place it: start zeros before, and what is left of X's extent after (negative: crop the last zeros).
+        var place = new long[2 * rank];
+        var sliced = s.Axes.Select(v => (int)v).ToHashSet();
+        for (int a = 0; a < rank; a++)
+        {
+            if (a < first && !sliced.Contains(a)) continue;
+            place[a] = start[a];
+            place[a + rank] = shape[a].Value!.Value - start[a] - kept[a] * step[a];
+        }
+        return place.All(v => v == 0) ? g : c.PadZeros(g, place);
+    }
 
     /// <summary>Slice parameters with axes normalized; null when any of them is a run-time value.</summary>
     sealed record SliceParams(long[] Starts, long[] Ends, long[] Axes, long[] Steps);
