@@ -18,6 +18,9 @@ static class OnnxStepBench
     public const string Masked = "ours-frozen", Specialized = "ours-special";
 
     /// <summary>Configurations timing the masks of a run's checkpoint (--masks-from).</summary>
+    /// <summary>The dense train.onnx run as written (standard ONNX), where the others run it lowered to the NCHWc kernels.</summary>
+    public const string Portable = "ours-dense-portable";
+
     public const string RunPrefix = "ours-run-", RunMasked = RunPrefix + "masked", RunSpecialized = RunPrefix + "special";
 
     /// <summary>
@@ -101,14 +104,17 @@ static class OnnxStepBench
         // Specialized: what NeqTrainer does when the masks change — build train.onnx for them from
         // the kept compilation, then a session — timed as a whole.
         double? buildMs = null, graphMs = null;
+        // As the trainer runs them: built for the NCHWc kernels where the machine has them (CpuKernels; that
+        // build is part of the specialised graph's time, as in the trainer), except the portable configuration.
+        ModelProto ForCpu(ModelProto model) => CpuKernels.For(model, "cpu", portable: config == Portable);
         InferenceSession NewTrainSession()
         {
-            if (!config.StartsWith(Specialized, StringComparison.Ordinal) && config != RunSpecialized)
-                return new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), so);
             // The trainer keeps its compilation; only the specialisation is paid per change of masks.
             var compiled = TrainingArtifacts.Compile(infer, Program.ArtifactOptions);
+            if (!config.StartsWith(Specialized, StringComparison.Ordinal) && config != RunSpecialized)
+                return new InferenceSession(OnnxFile.Serialize(CpuKernels.Train(compiled, "cpu", portable: config == Portable)), so);
             var sw = Stopwatch.StartNew();
-            var model = compiled.SpecializedTrain(m.Masks.Select(k => maskData[k.Name]).ToArray());
+            var model = CpuKernels.Train(compiled, "cpu", portable: false, m.Masks.Select(k => maskData[k.Name]).ToArray());
             graphMs = sw.Elapsed.TotalMilliseconds;
             var session = new InferenceSession(OnnxFile.Serialize(model), so);
             buildMs = sw.Elapsed.TotalMilliseconds;
@@ -142,7 +148,7 @@ static class OnnxStepBench
         long peakStep = ProcessMemory.PeakRssKiB();
 
         var forwardMs = new List<double>();
-        using (var eval = new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.EvalFile), so))
+        using (var eval = new InferenceSession(OnnxFile.Serialize(ForCpu(OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.EvalFile)))), so))
         {
             var sig = m.Graphs.First(g => g.Role == "eval");
             var inNames = sig.Inputs.Select(i => i.Name).ToArray();

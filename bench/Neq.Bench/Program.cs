@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Neq.Onnx.Architectures;
 using Neq.Onnx.Artifacts;
+using Neq.Onnx.Training;
 
 namespace Neq.Bench;
 
@@ -22,7 +23,8 @@ static class Program
                neq-bench --profile [--artifacts DIR] [--tweaks a,b] [--top N] [--threads N] [--warmup N] [--iters N]
                neq-bench --ab DIR_A DIR_B [--tweaks-a a,b] [--tweaks-b a,b] [--threads N] [--warmup N] [--iters N]
            neq-bench --epochs …   (whole NEq epochs, neq train against libtorch; neq-bench --epochs --help)
-           tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal
+           tweaks (session options): extended, basic, parallel, noarena, pattern, nopattern, spin, nospin, envalloc, affinity, nodenormal;
+                  (graph choices): portable (standard ONNX as written), dwconv (NCHWc graph with weight gradients as Convs)
         """;
 
     static int Main(string[] args)
@@ -98,6 +100,7 @@ static class Program
 
             // Masked (the general graph fed the masks) and specialised (train.onnx built for them) side by side.
             var configs = new List<(string Name, double Frozen)> { (TorchStepBench.Config, 0), (TorchStepBench.DefaultAllocConfig, 0), ("ours-dense", 0) };
+            if (CpuKernels.NchwcBlockSize > 1) configs.Add((OnnxStepBench.Portable, 0)); // the standard-ONNX graph beside the lowered one
             foreach (var f in o.FrozenFractions)
             {
                 configs.Add((string.Create(CultureInfo.InvariantCulture, $"{OnnxStepBench.Masked}{f * 100:0.##}"), f));

@@ -9,7 +9,9 @@ namespace Neq.Bench;
 /// noarena, pattern / nopattern (memory pattern on / off), spin / nospin
 /// (session.intra_op.allow_spinning = 1 / 0; the trainer's CPU options turn the memory pattern off and keep spinning), envalloc
 /// (session.use_env_allocators = 1), affinity (intra-op threads pinned to cores 1 and 2),
-/// nodenormal (session.set_denormal_as_zero = 1).
+/// nodenormal (session.set_denormal_as_zero = 1). Two are graph choices, not session options: portable
+/// runs train.onnx as written instead of built for the NCHWc kernels (<see cref="CpuKernels"/>, as the
+/// trainer does), dwconv builds those graphs with every conv weight gradient as a lowered Conv.
 /// </summary>
 static class SessionTweaks
 {
@@ -32,7 +34,7 @@ static class SessionTweaks
                 case "envalloc": so.AddSessionConfigEntry("session.use_env_allocators", "1"); break;
                 case "affinity": so.AddSessionConfigEntry("session.intra_op_thread_affinities", "2"); break;
                 case "nodenormal": so.AddSessionConfigEntry("session.set_denormal_as_zero", "1"); break;
-                case "": break;
+                case "portable": case "dwconv": case "": break; // graph choices, read by TrainStep
                 default: throw new ArgumentException($"unknown session tweak '{t}'.");
             }
         }

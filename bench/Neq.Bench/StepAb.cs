@@ -23,8 +23,8 @@ static class StepAb
         var batch = new SyntheticBatch(o.Batch, o.Seed);
         using var soA = SessionTweaks.Options(o.Threads, a.Tweaks);
         using var soB = SessionTweaks.Options(o.Threads, b.Tweaks);
-        using var stepA = new TrainStep(a.Artifacts, soA, batch);
-        using var stepB = new TrainStep(b.Artifacts, soB, batch);
+        using var stepA = new TrainStep(a.Artifacts, soA, batch, a.Tweaks);
+        using var stepB = new TrainStep(b.Artifacts, soB, batch, b.Tweaks);
         var ta = new List<double>();
         var tb = new List<double>();
         var ca = new List<double>();

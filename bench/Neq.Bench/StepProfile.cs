@@ -20,7 +20,7 @@ static class StepProfile
         so.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), "neq-profile");
         var wall = new List<double>();
         string file;
-        using (var step = new TrainStep(artifactDir, so, batch))
+        using (var step = new TrainStep(artifactDir, so, batch, tweaks))
         {
             for (int i = 0; i < o.Warmup + o.Iterations; i++)
             {

@@ -20,8 +20,11 @@ sealed class TrainStep : IDisposable
     readonly OrtValue[] _inputs, _outputs;
     readonly float[] _loss = new float[1];
 
-    /// <summary>Loads <paramref name="artifactDir"/>'s train.onnx with <paramref name="options"/>.</summary>
-    public TrainStep(string artifactDir, SessionOptions options, SyntheticBatch batch)
+    /// <summary>
+    /// Loads <paramref name="artifactDir"/>'s train.onnx with <paramref name="options"/>: lowered to the
+    /// NCHWc kernels where the machine has them, as the trainer runs it, or as written when <paramref name="portable"/>.
+    /// </summary>
+    public TrainStep(string artifactDir, SessionOptions options, SyntheticBatch batch, IReadOnlyList<string> tweaks)
     {
         var m = ArtifactManifest.FromJson(File.ReadAllText(Path.Combine(artifactDir, ArtifactManifest.FileName)));
         var initial = OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile)).Graph.Initializer
@@ -42,7 +45,13 @@ sealed class TrainStep : IDisposable
         var correct = Own(OrtValue.CreateTensorValueFromMemory(new long[1], []));
         var prediction = Own(OrtValue.CreateTensorValueFromMemory(new float[batch.Labels.Length * BenchOptions.Classes], [batch.Labels.Length, BenchOptions.Classes]));
 
-        _session = new InferenceSession(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile), options);
+        // Portable: the folder's train.onnx as written; else the graph the trainer runs on this CPU, built from its infer.onnx.
+        // dwconv: the NCHWc graph with every conv weight gradient as a lowered Conv (batch as channels).
+        var compiled = tweaks.Contains("portable") ? null : TrainingArtifacts.Compile(OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.InferFile)), Program.ArtifactOptions);
+        var train = compiled is null ? OnnxFile.Load(Path.Combine(artifactDir, TrainingArtifactSet.TrainFile))
+            : tweaks.Contains("dwconv") ? compiled.NchwcTrain(CpuKernels.NchwcBlockSize, weightGradAsConv: true)
+            : CpuKernels.Train(compiled, "cpu", portable: false);
+        _session = new InferenceSession(OnnxFile.Serialize(train), options);
         var sig = m.Graphs.First(g => g.Role == "train");
         _inNames = sig.Inputs.Select(i => i.Name).ToArray();
         _outNames = sig.Outputs.Select(i => i.Name).ToArray();

@@ -1,4 +1,5 @@
 using Neq.Onnx.Ir;
+using Neq.Onnx.Lowering;
 
 namespace Neq.Onnx.Artifacts;
 
@@ -69,6 +70,32 @@ public sealed class ArtifactCompilation
         var (grad, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options, Known(masksByLayer));
         TrainingArtifacts.FinishGrad(grad, _plan, gradients);
         return _swap.Apply(grad);
+    }
+
+    /// <summary>
+    /// train.onnx for ONNX Runtime's NCHWc CPU kernels of block size <paramref name="blockSize"/>: the
+    /// same step (inputs, outputs, results up to float32 summation order) with its convs lowered
+    /// (<see cref="NchwcLowering"/>) and, with <paramref name="weightGradAsConv"/>, every conv weight
+    /// gradient built as one swapped Conv that is lowered too (<see cref="Autodiff.GradientOptions.WeightGradAsConv"/>).
+    /// General when <paramref name="masksByLayer"/> is null, else specialised to them as
+    /// <see cref="SpecializedTrain"/> is. Runs only where those kernels exist: the training runtime
+    /// asks for it after probing the machine.
+    /// </summary>
+    public ModelProto NchwcTrain(int blockSize, IReadOnlyList<float[]>? masksByLayer = null, bool weightGradAsConv = false)
+    {
+        var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options,
+            masksByLayer is null ? null : Known(masksByLayer), weightGradAsConv);
+        TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
+        return NchwcLowering.Lower(_swap.Apply(train), blockSize);
+    }
+
+    /// <summary>grad.onnx for the NCHWc kernels, as <see cref="NchwcTrain"/> is train.onnx (general when <paramref name="masksByLayer"/> is null).</summary>
+    public ModelProto NchwcGrad(int blockSize, IReadOnlyList<float[]>? masksByLayer = null, bool weightGradAsConv = false)
+    {
+        var (grad, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options,
+            masksByLayer is null ? null : Known(masksByLayer), weightGradAsConv);
+        TrainingArtifacts.FinishGrad(grad, _plan, gradients);
+        return NchwcLowering.Lower(_swap.Apply(grad), blockSize);
     }
 
     KnownMasks Known(IReadOnlyList<float[]> masksByLayer)

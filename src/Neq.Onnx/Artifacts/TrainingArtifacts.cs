@@ -118,8 +118,9 @@ public static partial class TrainingArtifacts
     /// <param name="options">The artifact options.</param>
     /// <param name="known">Null for the general graph; else the masks the graph is specialised to
     /// (<see cref="KnownMasks"/>): only their trainable rows get gradient nodes.</param>
+    /// <param name="weightGradAsConv">Conv weight gradients in the form for the NCHWc kernels (<see cref="GradientOptions.WeightGradAsConv"/>).</param>
     internal static (ModelProto Model, IReadOnlyDictionary<string, string> Gradients) BuildForwardBackward(ModelProto model, ArtifactPlan plan, ArtifactOptions options,
-        KnownMasks? known = null)
+        KnownMasks? known = null, bool weightGradAsConv = false)
     {
         var core = model.Clone();
         core.Graph.Name = "train";
@@ -146,7 +147,7 @@ public static partial class TrainingArtifacts
             Losses.MeanSquaredError(e, plan.Prediction, plan.PredictionType, labels, TrainingNames.Loss);
 
         var wrt = plan.Parameters.Where(p => known?.IsFrozen(p) != true).Select(p => p.Name).ToArray();
-        var grads = Backward.Append(core, new GradientOptions(TrainingNames.Loss, wrt, known?.OnlyRows(core.Graph)));
+        var grads = Backward.Append(core, new GradientOptions(TrainingNames.Loss, wrt, known?.OnlyRows(core.Graph), weightGradAsConv));
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var w in wrt)
             named[w] = grads[w] ?? throw new OnnxFormatException($"The loss does not depend on parameter '{w}': nothing can train it.");

@@ -47,7 +47,7 @@ public static class Backward
                     $"Node '{GradContext.NodeId(node)}': operator {Qualified(node)} has no gradient rule, and it lies between a trainable parameter and the loss.");
             if (rule is null) continue;
             var needs = node.Input.Select(i => i.Length > 0 && requires.Contains(i)).ToArray();
-            var ctx = new GradContext(builder, opset, node, go, needs, shapes, options.OnlyRows);
+            var ctx = new GradContext(builder, opset, node, go, needs, shapes, options.OnlyRows, options.WeightGradAsConv);
             var gi = rule(ctx);
             for (int i = 0; i < node.Input.Count && i < gi.Length; i++)
                 if (needs[i] && gi[i] is { } g)

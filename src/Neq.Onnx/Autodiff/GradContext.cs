@@ -18,9 +18,10 @@ public sealed class GradContext : Emitter
     readonly IReadOnlyDictionary<string, RowSubset>? _onlyRows;
 
     internal GradContext(GraphBuilder builder, long opset, NodeProto node, string?[] go, bool[] needs, ShapeInferenceResult shapes,
-        IReadOnlyDictionary<string, RowSubset>? onlyRows = null)
+        IReadOnlyDictionary<string, RowSubset>? onlyRows = null, bool weightGradAsConv = false)
         : base(builder, opset, NodeId(node) + "_grad")
     {
+        WeightGradAsConv = weightGradAsConv;
         Node = node;
         _go = go;
         _needs = needs;
@@ -33,6 +34,9 @@ public sealed class GradContext : Emitter
 
     /// <summary>The forward node.</summary>
     public NodeProto Node { get; }
+
+    /// <summary>Whether 2-D conv weight gradients are built as one swapped Conv (<see cref="GradientOptions.WeightGradAsConv"/>).</summary>
+    public bool WeightGradAsConv { get; }
 
     /// <summary>Number of forward inputs (including omitted optional ones).</summary>
     public int InputCount => Node.Input.Count;

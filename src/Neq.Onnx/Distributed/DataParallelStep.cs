@@ -93,7 +93,7 @@ public sealed class DataParallelStep : IDisposable
 
         using (var so = Sessions.Options(options.Threads, "cpu"))
         {
-            _generalGrad = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(artifacts.Grad, "cpu", _portable)), so);
+            _generalGrad = new InferenceSession(OnnxFile.Serialize(CpuKernels.Grad(compiled, _portable)), so);
             _update = new InferenceSession(OnnxFile.Serialize(artifacts.Update), so);
         }
         var memory = DeviceTensors.Host();
@@ -289,9 +289,9 @@ public sealed class DataParallelStep : IDisposable
         _specializedGrad?.Dispose();
         _specializedGrad = null;
         if (masks is null || masks.Values.All(v => v.All(x => x != 0))) return;
-        var grad = _compiled.SpecializedGrad(_compiled.Masks.Select(k => masks.TryGetValue(k.Name, out var v) ? v : Enumerable.Repeat(1f, k.Channels).ToArray()).ToArray());
+        var grad = CpuKernels.Grad(_compiled, _portable, _compiled.Masks.Select(k => masks.TryGetValue(k.Name, out var v) ? v : Enumerable.Repeat(1f, k.Channels).ToArray()).ToArray());
         using var so = Sessions.Options(_threads, "cpu");
-        _specializedGrad = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(grad, "cpu", _portable)), so);
+        _specializedGrad = new InferenceSession(OnnxFile.Serialize(grad), so);
     }
 
     /// <summary>Host copies of every carried tensor (parameters, optimizer state, running statistics) by input name.</summary>

@@ -26,10 +26,14 @@ namespace Neq.Onnx.Lowering;
 /// <para>Weight layouts (MLAS <c>MlasNchwcConv</c>): with a blocked input,
 /// <c>[M/B][C/B][kh][kw][Bc][Bm]</c>; with a plain NCHW input, <c>[M/B][C][kh][kw][Bm]</c>; both
 /// declared to ONNX Runtime as 4-D [Mpad, Cpad, kh, kw].</para>
-/// <para>Not lowered (left standard): grouped and depthwise convs, 1-D and 3-D convs, inputs whose
-/// channel count is neither below the block nor a multiple of 4, and convs whose shapes shape
-/// inference cannot tell (a symbolic weight, such as a weight gradient computed as a conv with the
-/// batch as channels when the batch is symbolic).</para>
+/// <para>A Conv whose channel count is symbolic in both input and weight — a weight gradient built
+/// as a Conv with the batch as channels (<see cref="Autodiff.GradientOptions.WeightGradAsConv"/>),
+/// when the batch size is symbolic — is lowered too: the graph pads the channel axis of both to a
+/// multiple of the block at run time (zero images add nothing to the sum over the batch).
+/// The same run-time pad serves a known channel count at or above the block that ReorderInput
+/// cannot take (not a multiple of 4).</para>
+/// <para>Not lowered (left standard): grouped and depthwise convs, 1-D and 3-D convs, and convs
+/// whose other shapes shape inference cannot tell.</para>
 /// </remarks>
 public static class NchwcLowering
 {
@@ -67,7 +71,14 @@ public static class NchwcLowering
             }
             e.Prefix = (node.Name.Length > 0 ? node.Name : node.Output[0]) + "/nchwc";
             string x = node.Input[0], w = node.Input[1];
-            string xb = conv.Channels < blockSize ? x
+            if (conv.Channels < 0)
+            {
+                // Channels known only at run time: pad input and weight to a multiple of the block.
+                string pad = e.Op("Mod", [e.Sub(e.Ints(blockSize), e.Op("Mod", [e.Op("Gather", [e.Shape(x), e.Ints(1)], [Attr.Int("axis", 0)]), e.Ints(blockSize)])), e.Ints(blockSize)]);
+                x = e.Op("Pad", [x, e.Concat([e.Ints(0, 0, 0, 0, 0), pad, e.Ints(0, 0)], 0)]);
+                w = e.Op("Pad", [w, e.Concat([e.Ints(0, 0, 0, 0, conv.PaddedOutputs - conv.Outputs), pad, e.Ints(0, 0)], 0)]);
+            }
+            string xb = conv.Channels >= 0 && conv.Channels < blockSize ? x
                 : blockedInputs.TryGetValue(x, out var bx) ? bx
                 : blockedInputs[x] = e.Op("ReorderInput", [x], [Attr.Int("channels_last", 0)], domain: NchwcDomain.Name);
             if (!blockedWeights.TryGetValue(w, out var wb))
@@ -94,7 +105,7 @@ public static class NchwcLowering
     public static int CountLowered(ModelProto model) =>
         model.Graph?.Node.Count(n => n.Domain == NchwcDomain.Name && n.OpType == "Conv") ?? 0;
 
-    /// <summary>The shapes of a lowerable conv.</summary>
+    /// <summary>The shapes of a lowerable conv; Channels and PaddedChannels are −1 when known only at run time.</summary>
     sealed record ConvShape(long Outputs, long Channels, long KernelH, long KernelW, long PaddedOutputs, long PaddedChannels);
 
     static ConvShape? Eligible(NodeProto node, ShapeInferenceResult types, int block)
@@ -103,11 +114,21 @@ public static class NchwcLowering
         if (node.GetInt("group", 1) != 1) return null;
         var x = types.TypeOf(node.Input[0]);
         var w = types.TypeOf(node.Input[1]);
-        if (x is not { ElemType: DataType.Float, Rank: 4 } || x.Shape![1].Value is not { } c) return null;
-        if (w is not { Rank: 4 } || !w.IsFullyKnown) return null;
-        var wd = w.KnownDims();
-        if (wd[1] != c || wd[0] <= 0 || c <= 0) return null;
-        if (c >= block && c % 4 != 0) return null; // ReorderInput handles channel counts divisible by 4
+        if (x is not { ElemType: DataType.Float, Rank: 4 } || w is not { Rank: 4 }) return null;
+        var (ws, xc) = (w.Shape!, x.Shape![1]);
+        if (ws[0].Value is not { } outputs || outputs <= 0 || ws[2].Value is not { } kh || ws[3].Value is not { } kw) return null;
+        if (xc.Value is null)
+        {
+            // Symbolic channels (the batch, in a weight gradient built as a Conv): the same symbol in the
+            // weight, so the run-time pad makes both the same multiple of the block.
+            if (xc.Symbol is not { } symbol || ws[1].Symbol != symbol) return null;
+            return new ConvShape(outputs, -1, kh, kw, RoundUp(outputs, block), -1);
+        }
+        long c = xc.Value.Value;
+        if (ws[1].Value != c || c <= 0) return null;
+        var wd = new[] { outputs, c, kh, kw };
+        // ReorderInput handles channel counts divisible by 4: pad others in the graph, as for symbolic ones.
+        if (c >= block && c % 4 != 0) return new ConvShape(outputs, -1, kh, kw, RoundUp(outputs, block), -1);
         long padC = c < block ? c : RoundUp(c, block);
         return new ConvShape(wd[0], c, wd[2], wd[3], RoundUp(wd[0], block), padC);
     }
@@ -119,6 +140,9 @@ public static class NchwcLowering
     /// </summary>
     static string BlockedWeight(Emitter e, string w, ConvShape s, int b)
     {
+        if (s.Channels < 0) // already padded at run time; the channel blocks are inferred
+            return e.Reshape(e.Transpose(e.Reshape(w, s.PaddedOutputs / b, b, -1, b, s.KernelH, s.KernelW), 0, 2, 4, 5, 3, 1),
+                s.PaddedOutputs, -1, s.KernelH, s.KernelW);
         long dm = s.PaddedOutputs - s.Outputs, dc = s.PaddedChannels - s.Channels;
         string padded = dm > 0 || dc > 0 ? e.PadZeros(w, 0, 0, 0, 0, dm, dc, 0, 0) : w;
         string t = s.Channels < b

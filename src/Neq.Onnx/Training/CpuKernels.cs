@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using Neq.Onnx.Artifacts;
 using Neq.Onnx.Graphs;
 using Neq.Onnx.Io;
 using Neq.Onnx.Ir;
@@ -31,7 +32,32 @@ public static class CpuKernels
     /// the NCHWc kernels on a CPU that has them unless <paramref name="portable"/>, else unchanged.
     /// </summary>
     public static ModelProto For(ModelProto model, string device, bool portable) =>
-        device == "cpu" && !portable && NchwcBlockSize > 1 ? NchwcLowering.Lower(model, NchwcBlockSize) : model;
+        Lowers(device, portable) ? NchwcLowering.Lower(model, NchwcBlockSize) : model;
+
+    /// <summary>
+    /// train.onnx as a session on <paramref name="device"/> should run it — general when
+    /// <paramref name="masksByLayer"/> is null, else specialised to those masks: built for the NCHWc
+    /// kernels (<see cref="ArtifactCompilation.NchwcTrain"/>: conv weight gradients as Convs, lowered)
+    /// on a CPU that has them unless <paramref name="portable"/>, else the standard-ONNX graph.
+    /// </summary>
+    public static ModelProto Train(ArtifactCompilation compiled, string device, bool portable, IReadOnlyList<float[]>? masksByLayer = null)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        if (Lowers(device, portable)) return compiled.NchwcTrain(NchwcBlockSize, masksByLayer);
+        return masksByLayer is null ? compiled.Artifacts.Train : compiled.SpecializedTrain(masksByLayer);
+    }
+
+    /// <summary>grad.onnx as a CPU session should run it, as <see cref="Train"/> is train.onnx.</summary>
+    public static ModelProto Grad(ArtifactCompilation compiled, bool portable, IReadOnlyList<float[]>? masksByLayer = null)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        if (Lowers("cpu", portable)) return compiled.NchwcGrad(NchwcBlockSize, masksByLayer);
+        return masksByLayer is null
+            ? compiled.Artifacts.Grad ?? throw new InvalidOperationException("The artifacts have no grad.onnx (built without Split).")
+            : compiled.SpecializedGrad(masksByLayer);
+    }
+
+    static bool Lowers(string device, bool portable) => device == "cpu" && !portable && NchwcBlockSize > 1;
 
     /// <summary>Which kernels <see cref="For"/> picks, in words, for run records and the console.</summary>
     public static string Describe(string device, bool portable) =>

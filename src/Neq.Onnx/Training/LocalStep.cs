@@ -55,7 +55,7 @@ sealed class LocalStep : ITrainStep
         (_threads, _device, _specialize, _portable) = (options.Threads, options.Device, options.Specialize, options.Portable);
         if (_device == "cuda" && path != StepPath.DeviceBinding)
             throw new ArgumentException("On CUDA the trainer keeps its tensors on the device: only the device binding path runs there.");
-        _generalModel = OnnxFile.Serialize(CpuKernels.For(compiled.Artifacts.Train, _device, _portable));
+        _generalModel = OnnxFile.Serialize(CpuKernels.Train(compiled, _device, _portable));
         using (var so = Sessions.Options(_threads, _device))
         {
             _general = new InferenceSession(_generalModel, so);
@@ -222,10 +222,10 @@ sealed class LocalStep : ITrainStep
         if (_specializedFor is { } built && _masks.Matches(built)) return;
         var clock = Stopwatch.StartNew();
         var snapshot = _masks.Snapshot();
-        var model = _compiled.SpecializedTrain(snapshot);
+        var model = CpuKernels.Train(_compiled, _device, _portable, snapshot);
         InferenceSession session;
         using (var so = Sessions.Options(_threads, _device))
-            session = new InferenceSession(OnnxFile.Serialize(CpuKernels.For(model, _device, _portable)), so);
+            session = new InferenceSession(OnnxFile.Serialize(model), so);
         UseSession(session);
         _specializedFor = snapshot;
         SpecializeSeconds = clock.Elapsed.TotalSeconds;

@@ -92,8 +92,8 @@ public sealed class BenchStepCommand : Command
         {
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var model = specialise ? compiled.SpecializedTrain(compiled.Masks.Select(k => maskData[k.Name]).ToArray()) : set.Train;
-            using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(CpuKernels.For(model, device, portable)), so);
+            var model = CpuKernels.Train(compiled, device, portable, specialise ? compiled.Masks.Select(k => maskData[k.Name]).ToArray() : null);
+            using var session = new InferenceSession(Neq.Onnx.Io.OnnxFile.Serialize(model), so);
             double sessionSeconds = clock.Elapsed.TotalSeconds;
             using var memory = device == "cuda" ? DeviceTensors.Cuda(session, so) : DeviceTensors.Device(session, OrtMemoryInfo.DefaultInstance, so);
             var carried = new List<CarriedTensor>();

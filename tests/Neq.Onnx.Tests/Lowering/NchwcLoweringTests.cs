@@ -65,12 +65,44 @@ public sealed class NchwcLoweringTests
             Assert.True(Math.Abs(want.Floats[i] - got.Floats[i]) <= 1e-5 * (1 + Math.Abs(want.Floats[i])), $"y[{i}]: standard {want.Floats[i]:G9}, NCHWc {got.Floats[i]:G9}.");
     }
 
+    /// <summary>
+    /// A conv whose channel count is symbolic in input and weight (a weight gradient with the batch
+    /// as channels) or known but not a multiple of 4: the graph pads the channels at run time.
+    /// </summary>
+    [NchwcTheory]
+    [InlineData(5L)]
+    [InlineData(20L)]
+    [InlineData(130L)]
+    public void Conv_with_channels_known_only_at_run_time_is_padded_in_the_graph(long channels)
+    {
+        var b = new GraphBuilder("batch_as_channels");
+        var x = b.AddInput("x", new TensorType(DataType.Float, [3, Dim.Sym("N"), 9, 9]));
+        var wt = b.AddInput("w", new TensorType(DataType.Float, [20, Dim.Sym("N"), 4, 4]));
+        b.AddOutput(b.Op("Conv", [x, wt], [Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("dilations", 2, 2)], output: "y"));
+        var model = OnnxModel.Create(b.Graph);
+        var lowered = NchwcLowering.Lower(model, Block);
+        Assert.Equal(1, NchwcLowering.CountLowered(lowered));
+        var rng = new Random((int)channels);
+        var feeds = new Dictionary<string, Feed>
+        {
+            ["x"] = Feed.Of(SmallNets.Uniform(rng, 3 * channels * 81, 1), 3, channels, 9, 9),
+            ["w"] = Feed.Of(SmallNets.Uniform(rng, 20 * channels * 16, 0.5), 20, channels, 4, 4),
+        };
+        using var standard = new OrtRunner(model);
+        using var nchwc = new OrtRunner(lowered);
+        var want = standard.Run(feeds)["y"];
+        var got = nchwc.Run(feeds)["y"];
+        Assert.Equal(want.Shape, got.Shape);
+        for (int i = 0; i < want.Floats.Length; i++)
+            Assert.True(Math.Abs(want.Floats[i] - got.Floats[i]) <= 1e-4 * (1 + Math.Abs(want.Floats[i])), $"y[{i}]: standard {want.Floats[i]:G9}, NCHWc {got.Floats[i]:G9}.");
+    }
+
     [NchwcFact]
     public void Convs_the_kernels_cannot_run_stay_standard()
     {
-        // 18 channels: above the block of 16 (or 8) and not a multiple of 4, which ReorderInput needs.
+        // 18 channels: above the block and not a multiple of 4 — lowered with a pad in the graph.
         var odd = OneConv(2, Block + 2, 16, 6, 6, 3, 1, 1, 1, false);
-        Assert.Equal(0, NchwcLowering.CountLowered(NchwcLowering.Lower(odd, Block)));
+        Assert.Equal(1, NchwcLowering.CountLowered(NchwcLowering.Lower(odd, Block)));
 
         var b = new GraphBuilder("grouped");
         var x = b.AddInput("x", TensorType.Of(DataType.Float, 2, 16, 6, 6));
@@ -127,27 +159,41 @@ public sealed class NchwcLoweringTests
         return b.AddInitializer(Tensors.Float(name, dims, data));
     }
 
-    public static TheoryData<string> Nets => new() { "resnet20", "odd" };
+    public static TheoryData<string, string> Nets => new()
+    {
+        { "resnet20", "lowered" }, { "odd", "lowered" }, { "resnet20", "nchwc-train" }, { "odd", "nchwc-train" }, { "odd", "nchwc-train-specialised" },
+        { "resnet20", "dw-as-conv" }, { "odd", "dw-as-conv-specialised" },
+    };
 
     /// <summary>
     /// Four SGD-with-momentum steps of train.onnx, standard and lowered, each feeding its own
     /// updated parameters, statistics and momenta back: the losses and every carried tensor agree
     /// to float32 summation-order differences. ResNet-20 at batch 3; the odd-channel net at batch 5.
+    /// "lowered": the standard train.onnx with its convs lowered; "nchwc-train": the graph the trainer
+    /// runs on such a CPU (<see cref="ArtifactCompilation.NchwcTrain"/>); "dw-as-conv": that graph with the
+    /// weight gradients as convs with the batch as channels, padded at run time; "-specialised": both
+    /// sides specialised to the same masks.
     /// </summary>
     [NchwcTheory]
     [MemberData(nameof(Nets))]
-    public void Lowered_train_step_follows_the_standard_one_over_several_steps(string net)
+    public void Lowered_train_step_follows_the_standard_one_over_several_steps(string net, string form)
     {
         var (model, input, shape) = net == "resnet20"
             ? (CifarResNet.Build(new CifarResNetOptions(Depth: 20, Seed: 3)), CifarResNet.InputName, new long[] { 3, 3, 32, 32 })
             : (OddNet(), "input", new long[] { 5, 3, 12, 12 });
-        var set = TrainingArtifacts.Build(model, new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
-        var lowered = NchwcLowering.Lower(set.Train, Block);
         int forwardConvs = model.Graph.Node.Count(n => n.OpType == "Conv");
-        Assert.True(NchwcLowering.CountLowered(lowered) >= forwardConvs,
-            $"{NchwcLowering.CountLowered(lowered)} convs lowered; the forward alone has {forwardConvs}.");
-
+        var compiled = TrainingArtifacts.Compile(model, new ArtifactOptions(new OptimizerOptions(OptimizerKind.Sgd, Momentum: 0.9, WeightDecay: 5e-4)));
+        var set = compiled.Artifacts;
         var m = set.Manifest;
+        // Specialised: every other channel of each layer frozen, except the first layer's first channel kept.
+        float[][]? masks = form.EndsWith("specialised", StringComparison.Ordinal)
+            ? m.Masks.Select(k => Enumerable.Range(0, k.Channels).Select(i => i % 2 == 0 ? 1f : 0f).ToArray()).ToArray() : null;
+        var reference = masks is null ? set.Train : compiled.SpecializedTrain(masks);
+        bool dwConv = form.StartsWith("dw-as-conv", StringComparison.Ordinal);
+        var lowered = form == "lowered" ? NchwcLowering.Lower(set.Train, Block) : compiled.NchwcTrain(Block, masks, dwConv);
+        int expected = dwConv ? 2 * forwardConvs : forwardConvs; // "dw-as-conv": every weight gradient is a conv too
+        Assert.True(NchwcLowering.CountLowered(lowered) >= expected, $"{NchwcLowering.CountLowered(lowered)} convs lowered; expected at least {expected}.");
+
         var rng = new Random(7);
         var inits = SmallNets.Initializers(set.Infer);
         var feeds = new Dictionary<string, Feed>(StringComparer.Ordinal)
@@ -158,10 +204,12 @@ public sealed class NchwcLoweringTests
         foreach (var r in m.RunningStatistics) feeds[r.Name] = Feed.Of(inits[r.Name], [.. r.Shape]);
         foreach (var s in m.OptimizerState) feeds[s.Name] = Feed.Of(new float[s.Shape.Aggregate(1L, (a, b) => a * b)], [.. s.Shape]);
         SmallNets.AddOpenMasks(feeds, m);
+        if (masks is not null)
+            foreach (var (k, v) in m.Masks.Zip(masks)) feeds[k.Name] = Feed.Of(v, k.Channels);
         var carried = m.Parameters.Select(p => (p.Name, p.Output)).Concat(m.RunningStatistics.Select(r => (r.Name, r.Output)))
             .Concat(m.OptimizerState.Select(s => (s.Name, s.Output))).ToArray();
 
-        using var standard = new OrtRunner(set.Train);
+        using var standard = new OrtRunner(reference);
         using var nchwc = new OrtRunner(lowered);
         var a = new Dictionary<string, Feed>(feeds, StringComparer.Ordinal);
         var b = new Dictionary<string, Feed>(feeds, StringComparer.Ordinal);

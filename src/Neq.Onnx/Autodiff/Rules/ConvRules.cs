@@ -118,10 +118,12 @@ static class ConvRules
 
     /// <summary>
     /// The gradient of a Conv's weight: <see cref="WeightGradByShifts"/> for stride 1 (the
-    /// fastest form measured on CPU, see docs/speed.md), else <see cref="WeightGradByConv"/>.
+    /// fastest form measured on ONNX Runtime's standard CPU Conv, see docs/speed.md), else — or for
+    /// a 2-D conv when the graph is meant for the NCHWc kernels (<see cref="GradContext.WeightGradAsConv"/>)
+    /// — <see cref="WeightGradByConv"/>.
     /// </summary>
     static string WeightGrad(GradContext c, string x, string g, ConvGeometry geo, long group, long channelsPerGroup) =>
-        geo.Strides.All(s => s == 1) && c.Opset >= 11
+        geo.Strides.All(s => s == 1) && c.Opset >= 11 && !(c.WeightGradAsConv && geo.Rank == 2)
             ? WeightGradByShifts(c, x, g, geo, group, channelsPerGroup)
             : WeightGradByConv(c, x, g, geo, group, channelsPerGroup);
 
