@@ -116,6 +116,7 @@ public sealed class NeqTrainer : IDisposable
         var fitted = Fit(data, InputOf(artifacts), _classes, _regression);
         (_comm, _dataParallel) = (communicator, dataParallel);
         _loaders = TrainingLoaders.Of(fitted, options, dataParallel ? new DataShard(communicator.Rank, communicator.Size) : null);
+        Memory.End("data fitted", -1);
         _masks = new MaskSet(compiled.Masks);
         _step = dataParallel ? new DataParallelTrainStep(compiled, _masks, communicator, options)
             : new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
@@ -124,6 +125,7 @@ public sealed class NeqTrainer : IDisposable
         _accounting = new EpochAccounting(artifacts, layers, _classes);
         if (options.UseNeq && _loaders.Validation is not null && communicator.IsRoot)
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
+        Memory.End("sessions", -1);
     }
 
     /// <summary>
@@ -210,6 +212,13 @@ public sealed class NeqTrainer : IDisposable
     public MaskSet Masks => _masks;
 
     /// <summary>
+    /// The process's peak resident memory per phase of this trainer: "data fitted" and "sessions"
+    /// (construction), "reference", then per epoch "train", "dense timing", "NEq evaluation",
+    /// "step graph" (the masks applied: the specialised step built), "test", "checkpoint", "log".
+    /// </summary>
+    public MemoryLog Memory { get; } = new();
+
+    /// <summary>
     /// The loop, from <see cref="NextEpoch"/> to the last epoch: train → validate (φ, Δφ, velocity)
     /// → masks for the next epoch → test → record → checkpoint → log. With several processes every
     /// rank calls it; <paramref name="checkpoint"/> is called on rank 0 only, <paramref name="log"/> on
@@ -219,23 +228,43 @@ public sealed class NeqTrainer : IDisposable
         IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
     {
         if (_controller is { HasReference: false }) ReferencePass(progress, ct);
+        Memory.End("reference", -1);
+        // Each epoch's record carries the peak of the phases since the previous record.
+        int recorded = 0;
         for (int epoch = NextEpoch; epoch < _o.Epochs; epoch++)
         {
             var trainedFrozen = _masks.FrozenFractions();
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
+            Memory.End("train", epoch);
             var timing = TimeAgainstDense();
+            Memory.End("dense timing", epoch);
             var ((val, update), neqTime) = Timed(() => Validate(epoch, progress, ct));
+            Memory.End("NEq evaluation", epoch);
             if (_dataParallel) ShareMasks(update);
             else if (update is not null) ApplyMasks(update);
+            Memory.End("step graph", epoch);
             var (test, testTime) = Timed(() => Test(epoch, progress, ct));
+            Memory.End("test", epoch);
             var nextFrozen = update?.Layers.ToDictionary(l => l.Layer.Name, l => l.FrozenFraction) ?? _masks.FrozenFractions();
+            var peak = Memory.PeakFrom(recorded);
+            recorded = Memory.Phases.Count;
             var metrics = _accounting.Count(epoch, _o.Schedule.At(epoch), (train, val, test), trainedFrozen, nextFrozen,
-                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing));
+                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing))
+                with { PeakResidentBytes = peak?.Bytes ?? 0, PeakPhase = peak?.Phase ?? "" };
             _accounting.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
-            if (_comm.IsRoot) checkpoint(Capture());
+            if (_comm.IsRoot)
+            {
+                checkpoint(Capture());
+                // The capture copied NEq's stored activations (hundreds of MB); the GC would keep
+                // that garbage resident through the next epoch, so it is handed back now (a full
+                // collection once an epoch, tens of milliseconds).
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            Memory.End("checkpoint", epoch);
             log(metrics, update);
+            Memory.End("log", epoch);
         }
     }
 

@@ -101,6 +101,9 @@ public sealed class TrainCommand : Command
             DatasetCatalog.WriteClassNames(data, folder.Path);
         }
 
+        // The process's peak while reading the data and compiling the artifacts; the trainer measures its own phases after.
+        var loading = new MemoryLog();
+        loading.End("data and artifacts", -1);
         using var neq = new NeqTrainer(compiled, data, DistributedRun.PerRank(trainer, comm), comm);
         neq.RestoreFromRoot(comm.IsRoot && resume is not null && File.Exists(folder.CheckpointPath) ? CheckpointFile.Load(folder.CheckpointPath) : null, folder.CheckpointPath);
         console.Header(config, neq, folder, data);
@@ -123,8 +126,9 @@ public sealed class TrainCommand : Command
             throw new TrainingDivergedException($"{e.Message} {kept}.");
         }
         if (!comm.IsRoot) return CliHost.Ok;
-        folder.Finish(compiled.Artifacts, neq);
-        console.Done(folder, neq.History);
+        folder.Finish(compiled.Artifacts, neq, loading.Phases.Concat(neq.Memory.Phases).ToList());
+        neq.Memory.End("finish", -1); // writing infer.onnx, summary.md and memory.csv: on the console only
+        console.Done(folder, neq.History, loading.Phases.Concat(neq.Memory.Phases).ToList());
         return CliHost.Ok;
     }
 
