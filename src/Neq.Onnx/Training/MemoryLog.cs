@@ -33,7 +33,7 @@ public sealed class MemoryLog
     {
         ArgumentNullException.ThrowIfNull(phases);
         if (phases.Count == 0)
-            return PeakMemory.Measured ? "no phase recorded" : "not measured (the peak resident memory per phase is read from Linux's /proc/self/status, unless NEQ_MEMORY_PHASES=off)";
+            return PeakMemory.NotMeasuredReason is { } why ? $"not measured ({why})" : "no phase recorded";
         var peak = phases.MaxBy(p => p.Bytes);
         var byPhase = phases.GroupBy(p => p.Phase).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Max(p => p.MiB):0}"));
         return string.Create(CultureInfo.InvariantCulture, $"peak {peak.MiB:0} MiB in {peak.Where}; {string.Join(", ", byPhase)} MiB");

@@ -22,8 +22,13 @@ public static class PeakMemory
     const string Switch = "NEQ_MEMORY_PHASES";
     static bool _unavailable = !OperatingSystem.IsLinux() || !File.Exists(Status) || Environment.GetEnvironmentVariable(Switch) == "off";
 
-    /// <summary>False where the peak cannot be read and reset (not Linux, or /proc refused).</summary>
+    /// <summary>False where the peak cannot be read and reset (not Linux, or /proc refused), or NEQ_MEMORY_PHASES=off.</summary>
     public static bool Measured => !_unavailable;
+
+    /// <summary>Why nothing is measured, for a person; null when <see cref="Measured"/>.</summary>
+    public static string? NotMeasuredReason => Measured ? null
+        : Environment.GetEnvironmentVariable(Switch) == "off" ? $"{Switch}=off"
+        : "the peak resident memory per phase is read from Linux's /proc/self/status and reset through /proc/self/clear_refs";
 
     /// <summary>
     /// The peak resident bytes since the last call (or since the process started) and the resident
