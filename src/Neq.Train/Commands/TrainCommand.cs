@@ -52,7 +52,7 @@ public sealed class TrainCommand : Command
     readonly Option<bool> _noSpecialize = new("--no-specialize") { Description = "Train with the general step graph, which computes frozen neurons' gradients and masks them (default: a step graph built for each epoch's masks, which skips that work)." };
     readonly Option<int?> _trainSize = new("--train-size") { Description = "Use only this many training images (quick runs)." };
     readonly Option<int?> _testSize = new("--test-size") { Description = "Evaluate only this many test images." };
-    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
+    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes: images per run of the evaluation graph (the same results at any size; its memory grows with it).", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
     readonly Option<string?> _out = new("--out", "-o") { Description = "Run folder (metrics, plots, checkpoint, infer.onnx); default runs/<arch>-<optim>-<neq|baseline>-s<seed>." };
     readonly Option<string?> _resume = new("--resume") { Description = "Continue the run in this folder from its last checkpoint (other flags are taken from its run.json)." };
 
