@@ -12,7 +12,7 @@ namespace Neq.Train;
 /// <summary>
 /// A run's folder: run.json (the configuration, <see cref="RunConfig"/>), artifacts/ (the graphs trained), metrics.jsonl and
 /// metrics.csv (one row per epoch), frozen_per_layer.csv, plots/*.png, tensorboard/ (event files, appended per epoch), checkpoint.onnx (+ its NEq state file), and at
-/// the end infer.onnx (the trained model) and summary.md. Every file but the event files is rewritten atomically, so a
+/// the end infer.onnx (the trained model), summary.md and memory.csv (the peak resident memory of every phase). Every file but the event files is rewritten atomically, so a
 /// run killed at any moment leaves a consistent folder (TensorBoard's readers skip a cut-off last record).
 /// </summary>
 public sealed class RunFolder(string path)
@@ -60,13 +60,14 @@ public sealed class RunFolder(string path)
     {
         bool regression = _history.Count > 0 && RegressionMetrics.Is(_history[0]);
         var sb = new StringBuilder(regression
-            ? "epoch,lr,train_loss,train_rmse,val_loss,val_rmse,test_loss,test_rmse,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n"
-            : "epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved\n");
+            ? "epoch,lr,train_loss,train_rmse,val_loss,val_rmse,test_loss,test_rmse,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved,peak_rss_mib,peak_phase\n"
+            : "epoch,lr,train_loss,train_top1,train_top5,val_loss,val_top1,val_top5,test_loss,test_top1,test_top5,trained_frozen_pct,frozen_pct,bprop_flops_per_sample,bprop_saving_pct,train_s,neq_s,test_s,activation_bytes,specialize_s,step_s,steps,dense_step_ratio,step_s_saved,peak_rss_mib,peak_phase\n");
         foreach (var h in _history)
             sb.AppendLine(string.Join(",", (regression
                     ? new object[] { h.Epoch + 1, h.Lr, h.TrainLoss, RegressionMetrics.Rmse(h.TrainLoss), h.ValLoss, RegressionMetrics.Rmse(h.ValLoss), h.TestLoss, RegressionMetrics.Rmse(h.TestLoss) }
                     : [h.Epoch + 1, h.Lr, h.TrainLoss, h.TrainTop1, h.TrainTop5, h.ValLoss, h.ValTop1, h.ValTop5, h.TestLoss, h.TestTop1, h.TestTop5]).Concat(new object[] {
-                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds, h.StepSeconds, h.Steps, h.DenseStepRatio, h.SavedSeconds })
+                h.TrainedFrozenPercent, h.FrozenPercent, h.BpropFlopsPerSample, h.BpropSavingSoFar, h.TrainSeconds, h.NeqSeconds, h.TestSeconds, h.ActivationBytes, h.SpecializeSeconds, h.StepSeconds, h.Steps, h.DenseStepRatio, h.SavedSeconds,
+                    h.PeakResidentBytes > 0 ? Math.Round(h.PeakResidentBytes / 1048576.0, 1) : "", h.PeakPhase })
                 .Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
         return sb.ToString();
     }
@@ -80,8 +81,8 @@ public sealed class RunFolder(string path)
         return sb.ToString();
     }
 
-    /// <summary>Writes the trained infer.onnx and summary.md.</summary>
-    public void Finish(TrainingArtifactSet artifacts, NeqTrainer trainer)
+    /// <summary>Writes the trained infer.onnx and summary.md; <paramref name="memory"/>: the process's peak resident memory per phase (<see cref="MemoryLog"/>).</summary>
+    public void Finish(TrainingArtifactSet artifacts, NeqTrainer trainer, IReadOnlyList<PhasePeak> memory)
     {
         var infer = TrainingArtifacts.WithTrainedValues(artifacts.Infer, trainer.TrainedValues());
         OnnxFile.Save(infer, System.IO.Path.Combine(Path, "infer.onnx"));
@@ -89,6 +90,7 @@ public sealed class RunFolder(string path)
         var last = history[^1];
         var best = history.Max(h => h.TestTop1);
         var story = RunStory.Of(history);
+        Write("memory.csv", MemoryCsv(memory));
         Write("summary.md", string.Create(CultureInfo.InvariantCulture, $"""
             # Run {System.IO.Path.GetFileName(System.IO.Path.GetFullPath(Path))}
 
@@ -108,11 +110,21 @@ public sealed class RunFolder(string path)
             | training time | {history.Sum(h => h.TrainSeconds):0} s, NEq {history.Sum(h => h.NeqSeconds):0} s, test {history.Sum(h => h.TestSeconds):0} s, timing the dense step {history.Sum(h => h.TimingSeconds):0.0} s |
             | activation memory held by NEq | {last.ActivationBytes / 1048576.0:0.0} MiB |
             | step graphs specialised to the masks | {history.Count(h => h.SpecializeSeconds > 0)}, {history.Sum(h => h.SpecializeSeconds):0.0} s in all |
+            | peak resident memory (each phase's highest) | {MemoryLog.Describe(memory)} |
 
             Plots: plots/accuracy_frozen.png, plots/step_time.png, plots/frozen_heatmap.png, plots/phi.png, plots/delta_phi.png, plots/velocity.png.
             TensorBoard: `tensorboard --logdir {Path}`.
 
             """));
+    }
+
+    // Every phase's peak and what it left resident, in the order the phases ran (epochs from 1; blank before the first).
+    static string MemoryCsv(IReadOnlyList<PhasePeak> memory)
+    {
+        var sb = new StringBuilder("epoch,phase,peak_rss_mib,rss_after_mib\n");
+        foreach (var p in memory)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{(p.Epoch < 0 ? "" : p.Epoch + 1)},{p.Phase},{p.MiB:0.0},{p.HeldBytes / 1048576.0:0.0}"));
+        return sb.ToString();
     }
 
     void Write(string name, string text) => OnnxFile.WriteAtomically(System.IO.Path.Combine(Path, name), Encoding.UTF8.GetBytes(text));

@@ -75,13 +75,14 @@ public sealed class TrainConsole(TextWriter output)
         else output.WriteLine(text);
     }
 
-    /// <summary>The closing lines.</summary>
-    public void Done(RunFolder folder, IReadOnlyList<EpochMetrics> history)
+    /// <summary>The closing lines; <paramref name="memory"/>: the process's peak resident memory per phase (<see cref="MemoryLog"/>).</summary>
+    public void Done(RunFolder folder, IReadOnlyList<EpochMetrics> history, IReadOnlyList<PhasePeak> memory)
     {
         var s = RunStory.Of(history);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {s.Result}, frozen {s.Frozen:0.00}% at the end ({s.MeanTrainedFrozen:0.0}% on average while training), bprop FLOPs saved {s.BpropSaved:0.0}%"));
         output.WriteLine($"time: {s.TimeLine}");
-        output.WriteLine($"wrote {folder.Path}/summary.md, infer.onnx, metrics.csv, plots/, tensorboard/");
+        output.WriteLine($"memory: {MemoryLog.Describe(memory)}");
+        output.WriteLine($"wrote {folder.Path}/summary.md, infer.onnx, metrics.csv, memory.csv, plots/, tensorboard/");
     }
 }

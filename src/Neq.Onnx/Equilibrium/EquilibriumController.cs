@@ -149,13 +149,23 @@ public sealed class EquilibriumController
 
     /// <summary>A copy of the state between passes, for a checkpoint.</summary>
     /// <exception cref="InvalidOperationException">A pass is in progress.</exception>
-    public EquilibriumState CaptureState()
+    public EquilibriumState CaptureState() => Capture(share: false);
+
+    /// <summary>
+    /// As <see cref="CaptureState"/>, but the stored activations (hundreds of MB for a ResNet) are
+    /// the controller's own arrays, not copies: the state is valid until the next validation pass,
+    /// long enough to write a checkpoint without doubling NEq's memory.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A pass is in progress.</exception>
+    public EquilibriumState ShareState() => Capture(share: true);
+
+    EquilibriumState Capture(bool share)
     {
         if (_layers.Any(t => t.NextImage != 0))
             throw new InvalidOperationException("The equilibrium state can only be saved between validation passes.");
         var layers = _layers.Select(t => new LayerState(
             t.Layer, (double[])t.Phi.Clone(), (double[])t.DeltaPhi.Clone(), (double[])t.Velocity.Clone(),
-            (bool[])t.Frozen.Clone(), HasReference ? t.PreviousBytes.ToArray() : [])).ToList();
+            (bool[])t.Frozen.Clone(), !HasReference ? [] : share ? t.SharedPrevious : t.PreviousBytes.ToArray())).ToList();
         return new EquilibriumState(HasReference, EpochsObserved, ValidationImages, Options.Precision, layers);
     }
 

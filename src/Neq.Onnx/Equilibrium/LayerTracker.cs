@@ -10,8 +10,10 @@ namespace Neq.Onnx.Equilibrium;
 /// </summary>
 internal sealed class LayerTracker
 {
-    readonly Half[]? _previousHalf;
-    readonly float[]? _previousSingle;
+    // The previous pass's activations [images, C·P] in the chosen precision, kept as bytes so that a
+    // checkpoint can write them without a copy (SharedPrevious); the spans below view them typed.
+    readonly byte[] _previous;
+    readonly bool _half;
     readonly float[] _previousImage;      // [C·P]: one image's previous activations, widened to float32
     readonly double[] _cosineSum;         // per channel: Σ over images of cos (spatial layers)
     readonly double[] _dot, _normA, _normB; // per channel: Σ a·b, Σ a², Σ b² over images (layers of one value per image)
@@ -21,8 +23,8 @@ internal sealed class LayerTracker
         Layer = layer;
         Images = images;
         var length = checked((int)(images * layer.ValuesPerImage));
-        if (precision == ActivationPrecision.Half) _previousHalf = new Half[length];
-        else _previousSingle = new float[length];
+        _half = precision == ActivationPrecision.Half;
+        _previous = new byte[checked(length * (_half ? 2 : 4))];
         _previousImage = new float[layer.ValuesPerImage];
         _cosineSum = new double[layer.Channels];
         _dot = new double[layer.Channels];
@@ -51,8 +53,14 @@ internal sealed class LayerTracker
     public long ActivationBytes => PreviousBytes.Length;
 
     /// <summary>The stored activations as raw bytes (a view, no copy).</summary>
-    public Span<byte> PreviousBytes =>
-        _previousHalf is not null ? MemoryMarshal.AsBytes(_previousHalf.AsSpan()) : MemoryMarshal.AsBytes(_previousSingle.AsSpan());
+    public Span<byte> PreviousBytes => _previous;
+
+    /// <summary>The stored activations themselves, not a copy: valid until the next pass writes them.</summary>
+    public byte[] SharedPrevious => _previous;
+
+    Span<Half> PreviousHalf => MemoryMarshal.Cast<byte, Half>(_previous.AsSpan());
+
+    Span<float> PreviousSingle => MemoryMarshal.Cast<byte, float>(_previous.AsSpan());
 
     /// <summary>
     /// Takes the activations of <c>n</c> images starting at <paramref name="firstImage"/>
@@ -120,9 +128,9 @@ internal sealed class LayerTracker
         var expected = values * (precision == ActivationPrecision.Half ? 2 : 4);
         if (raw.LongLength != expected)
             throw new InvalidDataException($"Equilibrium state: layer '{Layer.Name}' holds {raw.LongLength} bytes of activations, expected {expected}.");
-        if (precision == ActivationPrecision.Half && _previousSingle is not null)
-            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(raw), _previousSingle);
-        else if (precision == ActivationPrecision.Single && _previousHalf is not null)
+        if (precision == ActivationPrecision.Half && !_half)
+            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(raw), PreviousSingle);
+        else if (precision == ActivationPrecision.Single && _half)
             Store(0, MemoryMarshal.Cast<byte, float>(raw));
         else
             raw.CopyTo(PreviousBytes);
@@ -142,14 +150,14 @@ internal sealed class LayerTracker
 
     void LoadPrevious(int offset, Span<float> destination)
     {
-        if (_previousHalf is not null) TensorPrimitives.ConvertToSingle(_previousHalf.AsSpan(offset, destination.Length), destination);
-        else _previousSingle.AsSpan(offset, destination.Length).CopyTo(destination);
+        if (_half) TensorPrimitives.ConvertToSingle(PreviousHalf.Slice(offset, destination.Length), destination);
+        else PreviousSingle.Slice(offset, destination.Length).CopyTo(destination);
     }
 
     void Store(int offset, ReadOnlySpan<float> current)
     {
-        if (_previousHalf is null) { current.CopyTo(_previousSingle.AsSpan(offset, current.Length)); return; }
-        var target = _previousHalf.AsSpan(offset, current.Length);
+        if (!_half) { current.CopyTo(PreviousSingle.Slice(offset, current.Length)); return; }
+        var target = PreviousHalf.Slice(offset, current.Length);
         TensorPrimitives.ConvertToHalf(current, target);
         // Past ±65,504 half overflows to ±∞, which would turn the next cosine into 0; keep the
         // largest finite half instead (NaN stays NaN: its cosine is 0 by policy anyway).

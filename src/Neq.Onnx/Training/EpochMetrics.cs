@@ -29,6 +29,11 @@ namespace Neq.Onnx.Training;
 /// the same batch in interleaved rounds after the pass (1: the epoch trained with the dense graph).
 /// </param>
 /// <param name="TimingSeconds">Wall time of that timing (not part of any other time here).</param>
+/// <param name="PeakResidentBytes">
+/// The process's peak resident memory since the previous epoch's record (the first epoch's: since
+/// the trainer was made, its sessions and reference pass included); 0: not measured (<see cref="PeakMemory"/>).
+/// </param>
+/// <param name="PeakPhase">The phase that reached <paramref name="PeakResidentBytes"/> ("train", "NEq evaluation", …; <see cref="PhasePeak.Phase"/>); empty when not measured.</param>
 public sealed record EpochMetrics(
     int Epoch,
     double Lr,
@@ -54,7 +59,9 @@ public sealed record EpochMetrics(
     double StepSeconds = 0,
     int Steps = 0,
     double DenseStepRatio = 1,
-    double TimingSeconds = 0)
+    double TimingSeconds = 0,
+    long PeakResidentBytes = 0,
+    string PeakPhase = "")
 {
     /// <summary>Mean seconds of one training step this epoch (0 when not recorded).</summary>
     public double StepTime => Steps > 0 ? StepSeconds / Steps : 0;

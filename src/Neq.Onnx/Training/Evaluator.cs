@@ -16,6 +16,7 @@ sealed class Evaluator : IDisposable
     readonly ArtifactManifest _m;
     readonly InferenceSession _session;
     readonly RunOptions _run = new();
+    readonly RunOptions _lastRun = ArenaShrinking();
     readonly string[] _inputs;
     readonly int _classes;
     readonly PredictionKind _kind;
@@ -44,7 +45,7 @@ sealed class Evaluator : IDisposable
                 if (batch.Count == 0) continue; // a data-parallel rank's empty slice of a batch smaller than the ranks
                 using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Images, loader.BatchShape(batch.Index));
                 var inputs = _inputs.Select(n => n == _m.DataInputs[0].Name ? x : step.Carried[n].CurrentValue).ToArray();
-                using var outs = _session.Run(_run, _inputs, inputs, outNames);
+                using var outs = _session.Run(batch.Index == loader.BatchCount - 1 ? _lastRun : _run, _inputs, inputs, outNames);
                 if (_m.Loss == "mse") stats.AddRegression(outs[0].GetTensorDataAsSpan<float>(), batch.Targets.Span, batch.Count);
                 else stats.Add(outs[0].GetTensorDataAsSpan<float>(), batch.Labels.Span, _classes);
                 if (controller is not null)
@@ -57,10 +58,23 @@ sealed class Evaluator : IDisposable
         return stats;
     }
 
+    /// <summary>
+    /// Options of a pass's last run: the session's CPU arena hands back what it no longer uses when
+    /// the run ends. Between passes the evaluator is idle for a whole training epoch, and its
+    /// arena, sized for a batch's activations, would otherwise stay resident all that time.
+    /// </summary>
+    static RunOptions ArenaShrinking()
+    {
+        var run = new RunOptions();
+        run.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        return run;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         _session.Dispose();
         _run.Dispose();
+        _lastRun.Dispose();
     }
 }

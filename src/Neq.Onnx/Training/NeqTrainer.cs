@@ -116,6 +116,7 @@ public sealed class NeqTrainer : IDisposable
         var fitted = Fit(data, InputOf(artifacts), _classes, _regression);
         (_comm, _dataParallel) = (communicator, dataParallel);
         _loaders = TrainingLoaders.Of(fitted, options, dataParallel ? new DataShard(communicator.Rank, communicator.Size) : null);
+        Memory.End("data fitted", -1);
         _masks = new MaskSet(compiled.Masks);
         _step = dataParallel ? new DataParallelTrainStep(compiled, _masks, communicator, options)
             : new LocalStep(compiled, _masks, options, path, _loaders.Train.BatchSize, _classes);
@@ -124,6 +125,7 @@ public sealed class NeqTrainer : IDisposable
         _accounting = new EpochAccounting(artifacts, layers, _classes);
         if (options.UseNeq && _loaders.Validation is not null && communicator.IsRoot)
             _controller = new EquilibriumController(layers, _loaders.Validation.Count, options.Equilibrium);
+        Memory.End("sessions", -1);
     }
 
     /// <summary>
@@ -210,32 +212,54 @@ public sealed class NeqTrainer : IDisposable
     public MaskSet Masks => _masks;
 
     /// <summary>
+    /// The process's peak resident memory per phase of this trainer: "data fitted" and "sessions"
+    /// (construction), "reference", then per epoch "train", "dense timing", "NEq evaluation",
+    /// "step graph" (the masks applied: the specialised step built), "test", "checkpoint", "log".
+    /// </summary>
+    public MemoryLog Memory { get; } = new();
+
+    /// <summary>
     /// The loop, from <see cref="NextEpoch"/> to the last epoch: train → validate (φ, Δφ, velocity)
     /// → masks for the next epoch → test → record → checkpoint → log. With several processes every
     /// rank calls it; <paramref name="checkpoint"/> is called on rank 0 only, <paramref name="log"/> on
     /// every rank (training and test metrics are global; validation ones, and the update, rank 0's).
+    /// The checkpoint's NEq activations are the trainer's own arrays, valid during the call: write
+    /// it then, or copy them (<see cref="Capture()"/> gives a copy).
     /// </summary>
     public void Run(Action<EpochMetrics, EquilibriumUpdate?> log, Action<TrainerCheckpoint> checkpoint,
         IProgress<TrainerProgress>? progress = null, CancellationToken ct = default)
     {
         if (_controller is { HasReference: false }) ReferencePass(progress, ct);
+        Memory.End("reference", -1);
+        // Each epoch's record carries the peak of the phases since the previous record.
+        int recorded = 0;
         for (int epoch = NextEpoch; epoch < _o.Epochs; epoch++)
         {
             var trainedFrozen = _masks.FrozenFractions();
             var (train, trainTime) = Timed(() => TrainEpoch(epoch, progress, ct));
+            Memory.End("train", epoch);
             var timing = TimeAgainstDense();
+            Memory.End("dense timing", epoch);
             var ((val, update), neqTime) = Timed(() => Validate(epoch, progress, ct));
+            Memory.End("NEq evaluation", epoch);
             if (_dataParallel) ShareMasks(update);
             else if (update is not null) ApplyMasks(update);
+            Memory.End("step graph", epoch);
             var (test, testTime) = Timed(() => Test(epoch, progress, ct));
+            Memory.End("test", epoch);
             var nextFrozen = update?.Layers.ToDictionary(l => l.Layer.Name, l => l.FrozenFraction) ?? _masks.FrozenFractions();
+            var peak = Memory.PeakFrom(recorded);
+            recorded = Memory.Phases.Count;
             var metrics = _accounting.Count(epoch, _o.Schedule.At(epoch), (train, val, test), trainedFrozen, nextFrozen,
-                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing));
+                new EpochTimes(trainTime, neqTime, testTime, update is null ? 0 : _step.SpecializeSeconds, ActivationBytes, _pass.StepSeconds, _pass.Steps, timing))
+                with { PeakResidentBytes = peak?.Bytes ?? 0, PeakPhase = peak?.Phase ?? "" };
             _accounting.Add(metrics);
             // Checkpoint before logging: an epoch shows in the logs only once it is durable, so a
             // run killed at any moment never reports an epoch that --resume would train again.
-            if (_comm.IsRoot) checkpoint(Capture());
+            if (_comm.IsRoot) checkpoint(State(share: true));
+            Memory.End("checkpoint", epoch);
             log(metrics, update);
+            Memory.End("log", epoch);
         }
     }
 
@@ -363,11 +387,19 @@ public sealed class NeqTrainer : IDisposable
         _evaluator.Evaluate(_step, loader, phase, epoch, controller, progress, ct);
 
     /// <summary>The state to checkpoint after the last completed epoch.</summary>
-    public TrainerCheckpoint Capture() => new(
+    public TrainerCheckpoint Capture() => State(share: false);
+
+    /// <summary>
+    /// The state; with <paramref name="share"/> its NEq activations are the controller's own arrays
+    /// (<see cref="EquilibriumController.ShareState"/>), which <see cref="Run"/> hands to its
+    /// checkpoint callback: a copy would add their size (300 MiB for ResNet-32 on 500 validation
+    /// images) to the run's peak memory and, until the GC returned it, to every later phase.
+    /// </summary>
+    TrainerCheckpoint State(bool share) => new(
         History.Count, _o.Seed,
         _step.Carried.Values.ToDictionary(c => c.Name, c => c.ReadCurrent(), StringComparer.Ordinal),
         _masks.ByInput(),
-        _controller?.CaptureState(),
+        share ? _controller?.ShareState() : _controller?.CaptureState(),
         History.ToList());
 
     /// <summary>Continues from a checkpoint of the same model and options; <paramref name="source"/> names it in errors.</summary>

@@ -53,7 +53,7 @@ public sealed class TrainCommand : Command
     readonly Option<bool> _portable = new("--portable") { Description = "On the CPU, run the standard-ONNX graphs as written (default: on x64, graphs lowered to ONNX Runtime's NCHWc convolution kernels, same results, faster)." };
     readonly Option<int?> _trainSize = new("--train-size") { Description = "Use only this many training images (quick runs)." };
     readonly Option<int?> _testSize = new("--test-size") { Description = "Evaluate only this many test images." };
-    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes.", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
+    readonly Option<int> _evalBatch = new("--eval-batch-size") { Description = "Batch size of the validation and test passes: images per run of the evaluation graph (the same results at any size; its memory grows with it).", DefaultValueFactory = _ => D.Trainer.EvalBatchSize };
     readonly Option<string?> _out = new("--out", "-o") { Description = "Run folder (metrics, plots, checkpoint, infer.onnx); default runs/<arch>-<optim>-<neq|baseline>-s<seed>." };
     readonly Option<string?> _resume = new("--resume") { Description = "Continue the run in this folder from its last checkpoint (other flags are taken from its run.json)." };
 
@@ -102,6 +102,9 @@ public sealed class TrainCommand : Command
             DatasetCatalog.WriteClassNames(data, folder.Path);
         }
 
+        // The process's peak while reading the data and compiling the artifacts; the trainer measures its own phases after.
+        var loading = new MemoryLog();
+        loading.End("data and artifacts", -1);
         using var neq = new NeqTrainer(compiled, data, DistributedRun.PerRank(trainer, comm), comm);
         neq.RestoreFromRoot(comm.IsRoot && resume is not null && File.Exists(folder.CheckpointPath) ? CheckpointFile.Load(folder.CheckpointPath) : null, folder.CheckpointPath);
         console.Header(config, neq, folder, data);
@@ -124,8 +127,9 @@ public sealed class TrainCommand : Command
             throw new TrainingDivergedException($"{e.Message} {kept}.");
         }
         if (!comm.IsRoot) return CliHost.Ok;
-        folder.Finish(compiled.Artifacts, neq);
-        console.Done(folder, neq.History);
+        folder.Finish(compiled.Artifacts, neq, loading.Phases.Concat(neq.Memory.Phases).ToList());
+        neq.Memory.End("finish", -1); // writing infer.onnx, summary.md and memory.csv: on the console only
+        console.Done(folder, neq.History, loading.Phases.Concat(neq.Memory.Phases).ToList());
         return CliHost.Ok;
     }
 

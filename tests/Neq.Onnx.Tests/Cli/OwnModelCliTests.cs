@@ -55,6 +55,19 @@ public sealed class OwnModelCliTests
         Assert.True(loss[^1] < 0.7 * loss[0], $"train loss {string.Join(", ", loss)}");
         Assert.True(Column(run, "test_top1")[^1] > 80, output); // chance is 50 %
 
+        // Where memory is measured (Linux), the run reports its peak per phase: the closing line,
+        // memory.csv (every phase, in order) and each epoch's peak in metrics.csv.
+        Assert.Contains("\nmemory: ", output);
+        if (Neq.Onnx.Training.PeakMemory.Measured)
+        {
+            var phases = File.ReadAllLines(Path.Combine(run, "memory.csv"));
+            Assert.Equal("epoch,phase,peak_rss_mib,rss_after_mib", phases[0]);
+            Assert.Equal([",data and artifacts", ",data fitted", ",sessions", ",reference", "1,train"], phases.Skip(1).Take(5).Select(l => string.Join(',', l.Split(',').Take(2))));
+            Assert.Equal(3 * 7, phases.Count(l => l.Split(',')[0] is "1" or "2" or "3"));
+            Assert.All(Column(run, "peak_rss_mib"), mib => Assert.True(mib > 10, $"{mib} MiB"));
+            Assert.Contains("| peak resident memory (each phase's highest) | peak ", File.ReadAllText(Path.Combine(run, "summary.md")));
+        }
+
         // neq eval scores the trained model on the same test set: the run's last test loss and accuracy.
         var (evalCode, evalOut, evalErr) = CliRun.Neq("eval", Path.Combine(run, "infer.onnx"), "--dataset", "npz", "--data", tmp["halves.npz"], "--threads", "1");
         Assert.True(evalCode == 0, evalErr);

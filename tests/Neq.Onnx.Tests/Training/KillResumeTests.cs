@@ -14,7 +14,7 @@ namespace Neq.Onnx.Tests.Training;
 [Collection(FullModelTraining.Name)]
 public sealed class KillResumeTests(ITestOutputHelper output)
 {
-    static readonly string[] TimeColumns = ["train_s", "neq_s", "test_s", "specialize_s", "step_s", "dense_step_ratio", "step_s_saved"];
+    static readonly string[] TimeColumns = ["train_s", "neq_s", "test_s", "specialize_s", "step_s", "dense_step_ratio", "step_s_saved", "peak_rss_mib", "peak_phase"];
 
     [SharedCifar10Fact]
     [Trait("Category", "Slow")]

@@ -111,6 +111,26 @@ public sealed class NeqTrainerTests
     }
 
     [Fact]
+    public void The_checkpoint_handed_to_Run_shares_NEq_activations_and_holds_the_state_that_Capture_copies()
+    {
+        using var trainer = new NeqTrainer(Artifacts(), TinyClassifier.Data(), Options(2));
+        var (shared, copied) = (new List<TrainerCheckpoint>(), new List<byte[]>());
+        trainer.Run((_, _) => { }, cp =>
+        {
+            shared.Add(cp);
+            copied.Add(trainer.Capture().Equilibrium!.ToBytes());
+            Assert.Equal(copied[^1], cp.Equilibrium!.ToBytes()); // during the call: the same state
+        });
+        Assert.Equal(2, shared.Count);
+        // The first epoch's shared arrays are the controller's own: the second pass overwrote them,
+        // where Capture's copy kept the first epoch's values.
+        var (first, second) = (shared[0].Equilibrium!.Layers[0].PreviousActivations, shared[1].Equilibrium!.Layers[0].PreviousActivations);
+        Assert.Same(first, second);
+        Assert.NotEqual(copied[0], copied[1]);
+        Assert.Equal(copied[1], shared[1].Equilibrium!.ToBytes()); // no pass since the last call
+    }
+
+    [Fact]
     public void A_damaged_checkpoint_is_one_clear_error_naming_the_file()
     {
         var path = Path.Combine(Path.GetTempPath(), $"neq-bad-{Guid.NewGuid():N}.onnx");
