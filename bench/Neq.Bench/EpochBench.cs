@@ -17,7 +17,7 @@ static class EpochBench
     /// <summary>The mode's usage lines.</summary>
     public const string Usage = """
                neq-bench --epochs [--epoch-count 3] [--train-size 10000] [--val-size 500] [--test-size 2000] [--batch 100]
-                         [--eval-batch 500] [--rounds 2] [--threads 2] [--seed 1] [--data cifar-10-binary.tar.gz] [--neq-dll neq.dll] [--out FILE] [--check-neq]
+                         [--eval-batch 100] [--rounds 2] [--threads 2] [--seed 1] [--data cifar-10-binary.tar.gz] [--neq-dll neq.dll] [--out FILE] [--check-neq]
         """;
 
     const string OptionsFile = "epoch-options.json";

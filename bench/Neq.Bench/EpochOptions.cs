@@ -12,7 +12,7 @@ namespace Neq.Bench;
 /// <param name="ValSize">NEq validation images, held out of the 50,000 training images as <c>--val-size</c> does.</param>
 /// <param name="TestSize">Test images per test pass (the first ones, as <c>--test-size</c>).</param>
 /// <param name="Batch">Training batch size.</param>
-/// <param name="EvalBatch">Batch size of the validation and test passes (<c>neq train</c>'s default, 500).</param>
+/// <param name="EvalBatch">Batch size of the validation and test passes (<c>neq train</c>'s default, 100).</param>
 /// <param name="Rounds">Times each side runs, each in a fresh process, interleaved round by round.</param>
 /// <param name="Threads">ONNX Runtime intra-op threads (<c>--threads</c>) and <c>torch.set_num_threads</c>.</param>
 /// <param name="Seed">Seed of the initial weights, the split, the shuffle and the augmentation (both sides).</param>
@@ -30,7 +30,7 @@ sealed record EpochOptions(
     int ValSize = 500,
     int TestSize = 2_000,
     int Batch = 100,
-    int EvalBatch = 500,
+    int EvalBatch = 100,
     int Rounds = 2,
     int Threads = 2,
     int Seed = 1,
