@@ -101,7 +101,7 @@ public static class NchwcLowering
         return lowered;
     }
 
-    /// <summary>The convs <see cref="Lower"/> rewrites in <paramref name="model"/>, by node name (for tests and diagnostics).</summary>
+    /// <summary>How many NCHWc Conv nodes <paramref name="model"/> has: the convs <see cref="Lower"/> rewrote (for tests and diagnostics).</summary>
     public static int CountLowered(ModelProto model) =>
         model.Graph?.Node.Count(n => n.Domain == NchwcDomain.Name && n.OpType == "Conv") ?? 0;
 
