@@ -36,9 +36,10 @@ public static class CpuKernels
 
     /// <summary>
     /// train.onnx as a session on <paramref name="device"/> should run it — general when
-    /// <paramref name="masksByLayer"/> is null, else specialised to those masks: built for the NCHWc
-    /// kernels (<see cref="ArtifactCompilation.NchwcTrain"/>: conv weight gradients as Convs, lowered)
-    /// on a CPU that has them unless <paramref name="portable"/>, else the standard-ONNX graph.
+    /// <paramref name="masksByLayer"/> is null, else specialised to those masks: with its convs lowered
+    /// to the NCHWc kernels (<see cref="ArtifactCompilation.NchwcTrain"/>; weight gradients keep the
+    /// split-shift form, measured faster than as lowered convs, docs/speed.md) on a CPU that has them
+    /// unless <paramref name="portable"/>, else the standard-ONNX graph.
     /// </summary>
     public static ModelProto Train(ArtifactCompilation compiled, string device, bool portable, IReadOnlyList<float[]>? masksByLayer = null)
     {

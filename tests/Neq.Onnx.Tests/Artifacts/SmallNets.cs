@@ -47,7 +47,7 @@ static class SmallNets
     }
 
     /// <summary>An initializer of uniform values in offset ± scale.</summary>
-    static string Param(GraphBuilder b, Random rng, string name, long[] dims, double scale, double offset = 0)
+    public static string Param(GraphBuilder b, Random rng, string name, long[] dims, double scale, double offset = 0)
     {
         var data = new float[dims.Aggregate(1L, (a, c) => a * c)];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(offset + (rng.NextDouble() * 2 - 1) * scale);

@@ -56,13 +56,19 @@ public sealed class NchwcLoweringTests
             ["w"] = Feed.Of(SmallNets.Uniform(rng, m * c * k * k, 0.5), m, c, k, k),
             ["b"] = Feed.Of(SmallNets.Uniform(rng, m, 0.5), m),
         };
+        AssertSameOutput(model, lowered, feeds, 1e-5);
+    }
+
+    /// <summary>y of <paramref name="model"/> and of <paramref name="lowered"/> agree elementwise to <paramref name="tolerance"/> relative.</summary>
+    static void AssertSameOutput(ModelProto model, ModelProto lowered, Dictionary<string, Feed> feeds, double tolerance)
+    {
         using var standard = new OrtRunner(model);
         using var nchwc = new OrtRunner(lowered);
         var want = standard.Run(feeds)["y"];
         var got = nchwc.Run(feeds)["y"];
         Assert.Equal(want.Shape, got.Shape);
         for (int i = 0; i < want.Floats.Length; i++)
-            Assert.True(Math.Abs(want.Floats[i] - got.Floats[i]) <= 1e-5 * (1 + Math.Abs(want.Floats[i])), $"y[{i}]: standard {want.Floats[i]:G9}, NCHWc {got.Floats[i]:G9}.");
+            Assert.True(Math.Abs(want.Floats[i] - got.Floats[i]) <= tolerance * (1 + Math.Abs(want.Floats[i])), $"y[{i}]: standard {want.Floats[i]:G9}, NCHWc {got.Floats[i]:G9}.");
     }
 
     /// <summary>
@@ -88,13 +94,7 @@ public sealed class NchwcLoweringTests
             ["x"] = Feed.Of(SmallNets.Uniform(rng, 3 * channels * 81, 1), 3, channels, 9, 9),
             ["w"] = Feed.Of(SmallNets.Uniform(rng, 20 * channels * 16, 0.5), 20, channels, 4, 4),
         };
-        using var standard = new OrtRunner(model);
-        using var nchwc = new OrtRunner(lowered);
-        var want = standard.Run(feeds)["y"];
-        var got = nchwc.Run(feeds)["y"];
-        Assert.Equal(want.Shape, got.Shape);
-        for (int i = 0; i < want.Floats.Length; i++)
-            Assert.True(Math.Abs(want.Floats[i] - got.Floats[i]) <= 1e-4 * (1 + Math.Abs(want.Floats[i])), $"y[{i}]: standard {want.Floats[i]:G9}, NCHWc {got.Floats[i]:G9}.");
+        AssertSameOutput(model, lowered, feeds, 1e-4);
     }
 
     [NchwcFact]
@@ -135,28 +135,21 @@ public sealed class NchwcLoweringTests
         long channels = 3;
         foreach (var (i, m, stride) in new[] { (1, 20L, 1L), (2, 12L, 2L), (3, 24L, 1L) })
         {
-            y = b.Op("Conv", [y, Param(b, rng, $"conv{i}.weight", [m, channels, 3, 3], 0.4)],
+            y = b.Op("Conv", [y, SmallNets.Param(b, rng, $"conv{i}.weight", [m, channels, 3, 3], 0.4)],
                 [Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("strides", stride, stride)], name: $"conv{i}");
             y = b.Op("BatchNormalization",
-                [y, Param(b, rng, $"bn{i}.weight", [m], 0.2, 1), Param(b, rng, $"bn{i}.bias", [m], 0.1),
-                 Param(b, rng, $"bn{i}.running_mean", [m], 0.1), Param(b, rng, $"bn{i}.running_var", [m], 0.2, 1)],
+                [y, SmallNets.Param(b, rng, $"bn{i}.weight", [m], 0.2, 1), SmallNets.Param(b, rng, $"bn{i}.bias", [m], 0.1),
+                 SmallNets.Param(b, rng, $"bn{i}.running_mean", [m], 0.1), SmallNets.Param(b, rng, $"bn{i}.running_var", [m], 0.2, 1)],
                 [Attr.Float("epsilon", 1e-5f), Attr.Float("momentum", 0.9f)], name: $"bn{i}");
             y = b.Op("Relu", [y], name: $"relu{i}");
             channels = m;
         }
         y = b.Op("GlobalAveragePool", [y], name: "pool");
         y = b.Op("Flatten", [y], [Attr.Int("axis", 1)], name: "flatten");
-        y = b.Op("Gemm", [y, Param(b, rng, "fc.weight", [4, channels], 0.5), Param(b, rng, "fc.bias", [4], 0.1)], [Attr.Int("transB", 1)],
+        y = b.Op("Gemm", [y, SmallNets.Param(b, rng, "fc.weight", [4, channels], 0.5), SmallNets.Param(b, rng, "fc.bias", [4], 0.1)], [Attr.Int("transB", 1)],
             output: "logits", name: "fc");
         b.AddOutput(y, new TensorType(DataType.Float, [Dim.Sym("N"), 4]));
         return OnnxModel.Create(b.Graph);
-    }
-
-    static string Param(GraphBuilder b, Random rng, string name, long[] dims, double scale, double offset = 0)
-    {
-        var data = new float[dims.Aggregate(1L, (a, c) => a * c)];
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(offset + (rng.NextDouble() * 2 - 1) * scale);
-        return b.AddInitializer(Tensors.Float(name, dims, data));
     }
 
     public static TheoryData<string, string> Nets => new()
