@@ -161,38 +161,32 @@ static class EpochBench
     {
         var o = new EpochOptions();
         string? child = null, result = null;
-        for (int i = 0; i < args.Length; i++)
+        var a = new ArgReader(args);
+        while (a.MoveNext())
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int Int(int min)
-            {
-                var s = Next();
-                return int.TryParse(s, CultureInfo.InvariantCulture, out var v) && v >= min ? v
-                    : throw new ArgumentException($"{args[i - 1]} must be an integer ≥ {min}, not '{s}'.");
-            }
-            switch (args[i])
+            switch (a.Current)
             {
                 case "--epochs": break;
-                case "--epoch-count": o = o with { EpochCount = Int(1) }; break;
-                case "--train-size": o = o with { TrainSize = Int(1) }; break;
-                case "--val-size": o = o with { ValSize = Int(1) }; break;
-                case "--test-size": o = o with { TestSize = Int(1) }; break;
-                case "--batch": o = o with { Batch = Int(1) }; break;
-                case "--eval-batch": o = o with { EvalBatch = Int(1) }; break;
-                case "--rounds": o = o with { Rounds = Int(1) }; break;
-                case "--threads": o = o with { Threads = Int(1) }; break;
-                case "--seed": o = o with { Seed = Int(0) }; break;
-                case "--data": o = o with { Data = Path.GetFullPath(Next()) }; break;
+                case "--epoch-count": o = o with { EpochCount = a.Int(1) }; break;
+                case "--train-size": o = o with { TrainSize = a.Int(1) }; break;
+                case "--val-size": o = o with { ValSize = a.Int(1) }; break;
+                case "--test-size": o = o with { TestSize = a.Int(1) }; break;
+                case "--batch": o = o with { Batch = a.Int(1) }; break;
+                case "--eval-batch": o = o with { EvalBatch = a.Int(1) }; break;
+                case "--rounds": o = o with { Rounds = a.Int(1) }; break;
+                case "--threads": o = o with { Threads = a.Int(1) }; break;
+                case "--seed": o = o with { Seed = a.Int(0) }; break;
+                case "--data": o = o with { Data = Path.GetFullPath(a.Next()) }; break;
                 case "--neq-dll":
-                    var dll = Path.GetFullPath(Next());
+                    var dll = Path.GetFullPath(a.Next());
                     o = o with { NeqDll = File.Exists(dll) ? dll : throw new ArgumentException($"--neq-dll: no file '{dll}'.") };
                     break;
-                case "--out": o = o with { Output = Next() }; break;
+                case "--out": o = o with { Output = a.Next() }; break;
                 case "--check-neq": o = o with { CheckNeq = true }; break;
-                case "--epoch-child": child = Next(); break;
-                case "--result": result = Next(); break;
+                case "--epoch-child": child = a.Next(); break;
+                case "--result": result = a.Next(); break;
                 case "-h" or "--help": Console.WriteLine($"usage:\n{Usage}"); Environment.Exit(0); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}' for --epochs.");
+                default: throw new ArgumentException($"unknown option '{a.Current}' for --epochs.");
             }
         }
         return (o, child, result);

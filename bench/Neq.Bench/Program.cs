@@ -191,50 +191,44 @@ static class Program
     {
         var o = new BenchOptions();
         string? child = null, artifacts = null, result = null;
-        for (int i = 0; i < args.Length; i++)
+        var a = new ArgReader(args);
+        while (a.MoveNext())
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int Int(int min)
+            switch (a.Current)
             {
-                var s = Next();
-                return int.TryParse(s, CultureInfo.InvariantCulture, out var v) && v >= min ? v
-                    : throw new ArgumentException($"{args[i - 1]} must be an integer ≥ {min}, not '{s}'.");
-            }
-            switch (args[i])
-            {
-                case "--threads": o = o with { Threads = Int(1) }; break;
-                case "--batch": o = o with { Batch = Int(1) }; break;
-                case "--warmup": o = o with { Warmup = Int(1) }; break;
-                case "--iters": o = o with { Iterations = Int(1) }; break;
-                case "--rounds": o = o with { Rounds = Int(1) }; break;
-                case "--seed": o = o with { Seed = Int(0) }; break;
-                case "--out": o = o with { Output = Next() }; break;
+                case "--threads": o = o with { Threads = a.Int(1) }; break;
+                case "--batch": o = o with { Batch = a.Int(1) }; break;
+                case "--warmup": o = o with { Warmup = a.Int(1) }; break;
+                case "--iters": o = o with { Iterations = a.Int(1) }; break;
+                case "--rounds": o = o with { Rounds = a.Int(1) }; break;
+                case "--seed": o = o with { Seed = a.Int(0) }; break;
+                case "--out": o = o with { Output = a.Next() }; break;
                 case "--allocator":
-                    var allocator = Next();
+                    var allocator = a.Next();
                     Allocator.Apply(allocator, new Dictionary<string, string?>()); // an unknown name, or jemalloc not installed: one error now
                     o = o with { Allocator = allocator };
                     break;
                 case "--masks-from":
-                    var file = Next();
+                    var file = a.Next();
                     o = o with { MasksFrom = File.Exists(file) ? file : throw new ArgumentException($"--masks-from: no file '{file}'.") };
                     break;
                 case "--frozen":
-                    var list = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    var list = a.Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(s => double.TryParse(s, CultureInfo.InvariantCulture, out var f) && f is >= 0 and < 1 ? f
                             : throw new ArgumentException($"--frozen takes fractions in [0, 1), not '{s}'.")).ToArray();
                     o = o with { Frozen = list };
                     break;
-                case "--child": child = Next(); break;
-                case "--save-artifacts": _tools = _tools with { SaveArtifacts = Next() }; break;
+                case "--child": child = a.Next(); break;
+                case "--save-artifacts": _tools = _tools with { SaveArtifacts = a.Next() }; break;
                 case "--profile": _tools = _tools with { Profile = true }; break;
-                case "--ab": _tools = _tools with { Ab = (Next(), Next()) }; break;
-                case "--tweaks" or "--tweaks-a": _tools = _tools with { TweaksA = Next().Split(',') }; break;
-                case "--tweaks-b": _tools = _tools with { TweaksB = Next().Split(',') }; break;
-                case "--top": _tools = _tools with { Top = Int(1) }; break;
-                case "--artifacts": artifacts = Next(); _tools = _tools with { Artifacts = artifacts }; break;
-                case "--result": result = Next(); break;
+                case "--ab": _tools = _tools with { Ab = (a.Next(), a.Next()) }; break;
+                case "--tweaks" or "--tweaks-a": _tools = _tools with { TweaksA = a.Next().Split(',') }; break;
+                case "--tweaks-b": _tools = _tools with { TweaksB = a.Next().Split(',') }; break;
+                case "--top": _tools = _tools with { Top = a.Int(1) }; break;
+                case "--artifacts": artifacts = a.Next(); _tools = _tools with { Artifacts = artifacts }; break;
+                case "--result": result = a.Next(); break;
                 case "-h" or "--help": Console.WriteLine(Usage); Environment.Exit(0); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'.");
+                default: throw new ArgumentException($"unknown option '{a.Current}'.");
             }
         }
         return (o, child is null ? null : new ChildArgs(child, artifacts ?? throw new ArgumentException("--child needs --artifacts."),
