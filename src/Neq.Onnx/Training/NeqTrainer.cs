@@ -439,22 +439,8 @@ public sealed class NeqTrainer : IDisposable
         _comm.Broadcast(length.AsSpan());
         Array.Resize(ref history, length[0]);
         _comm.Broadcast(history.AsSpan());
-        // Manifest order, the same on every rank.
-        var carried = _manifest.Parameters.Select(p => p.Name).Concat(_manifest.OptimizerState.Select(t => t.Name))
-            .Concat(_manifest.RunningStatistics.Select(t => t.Name)).Select(n => _step.Carried[n]).ToArray();
-        var flat = _comm.IsRoot ? carried.SelectMany(c => c.ReadCurrent()).ToArray() : new float[carried.Sum(c => c.Shape.Aggregate(1L, (a, d) => a * d))];
-        _comm.Broadcast(flat.AsSpan());
-        if (!_comm.IsRoot)
-        {
-            _accounting.Restore(JsonSerializer.Deserialize<List<EpochMetrics>>(history, CheckpointFile.Json) ?? []);
-            var offset = 0;
-            foreach (var c in carried)
-            {
-                var count = (int)c.Shape.Aggregate(1L, (a, d) => a * d);
-                c.Set(flat.AsSpan(offset, count).ToArray());
-                offset += count;
-            }
-        }
+        if (!_comm.IsRoot) _accounting.Restore(JsonSerializer.Deserialize<List<EpochMetrics>>(history, CheckpointFile.Json) ?? []);
+        ((DataParallelTrainStep)_step).Inner.BroadcastValues(); // every carried tensor, rank 0's
         ShareMasks(null);
     }
 
