@@ -83,6 +83,8 @@ public sealed class ArtifactCompilation
     /// </summary>
     public ModelProto NchwcTrain(int blockSize, IReadOnlyList<float[]>? masksByLayer = null, bool weightGradAsConv = false)
     {
+        // The general graph with the standard weight gradients is the artifact itself: lower it, not a rebuild.
+        if (masksByLayer is null && !weightGradAsConv) return NchwcLowering.Lower(Artifacts.Train, blockSize);
         var (train, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options,
             masksByLayer is null ? null : Known(masksByLayer), weightGradAsConv);
         TrainingArtifacts.AppendOptimizer(train, _plan, _optimizer, gradients);
@@ -92,6 +94,7 @@ public sealed class ArtifactCompilation
     /// <summary>grad.onnx for the NCHWc kernels, as <see cref="NchwcTrain"/> is train.onnx (general when <paramref name="masksByLayer"/> is null).</summary>
     public ModelProto NchwcGrad(int blockSize, IReadOnlyList<float[]>? masksByLayer = null, bool weightGradAsConv = false)
     {
+        if (masksByLayer is null && !weightGradAsConv && Artifacts.Grad is { } built) return NchwcLowering.Lower(built, blockSize);
         var (grad, gradients) = TrainingArtifacts.BuildForwardBackward(_normalized, _plan, Options,
             masksByLayer is null ? null : Known(masksByLayer), weightGradAsConv);
         TrainingArtifacts.FinishGrad(grad, _plan, gradients);
